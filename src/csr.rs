@@ -1,0 +1,85 @@
+//! The certificate signing request a create carries.
+//!
+//! Whoever holds the key makes the CSR; the core never sees a private key. It
+//! keeps the CSR's bytes (they go back on the wire as `csr`) and its public key,
+//! which a merged leaf must carry.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use der::{Decode, Encode};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use x509_cert::request::CertReq;
+
+/// Largest CSR accepted, in bytes of DER. An RSA-4096 CSR with a long subject is
+/// under 2 KiB; this leaves room for extension requests.
+pub const MAX_CSR_LEN: usize = 16 * 1024;
+
+/// Why bytes are not an acceptable PKCS#10 CSR.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsrError {
+    /// Larger than [`MAX_CSR_LEN`].
+    #[error("the CSR has {len} bytes; at most {MAX_CSR_LEN} are allowed")]
+    TooLarge {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// Not a DER-encoded PKCS#10 `CertificationRequest`, or bytes follow it.
+    #[error("the CSR is not a DER-encoded PKCS#10 request: {0}")]
+    Malformed(String),
+}
+
+/// A parsed PKCS#10 certificate signing request (DER).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Csr {
+    der: Box<[u8]>,
+    spki: Box<[u8]>,
+}
+
+impl Csr {
+    /// Parses a DER-encoded PKCS#10 request. Trailing bytes are refused.
+    pub fn from_der(der: &[u8]) -> Result<Self, CsrError> {
+        if der.len() > MAX_CSR_LEN {
+            return Err(CsrError::TooLarge { len: der.len() });
+        }
+        let request = CertReq::from_der(der).map_err(|e| CsrError::Malformed(e.to_string()))?;
+        let spki = request.info.public_key.to_der().map_err(|e| CsrError::Malformed(e.to_string()))?;
+        Ok(Self { der: der.into(), spki: spki.into() })
+    }
+
+    /// The request as it was given, DER.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The requested public key: the `SubjectPublicKeyInfo`, DER.
+    pub fn public_key(&self) -> &[u8] {
+        &self.spki
+    }
+
+    /// Bytes this value holds on the heap.
+    pub fn heap_size(&self) -> usize {
+        self.der.len() + self.spki.len()
+    }
+}
+
+impl std::fmt::Debug for Csr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Csr").field("der_len", &self.der.len()).finish_non_exhaustive()
+    }
+}
+
+/// Stored as the standard base64 of its DER, and parsed again when loaded.
+impl Serialize for Csr {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(&self.der))
+    }
+}
+
+impl<'de> Deserialize<'de> for Csr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        let der = STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)?;
+        Self::from_der(&der).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,189 @@
+//! Operation errors: every refusal the core can answer, each with one HTTP
+//! status and one service error code.
+
+use crate::csr::CsrError;
+use crate::ids::RequestId;
+use crate::name::{CertificateName, InvalidName, IssuerName};
+use crate::pending::StatusKind;
+use crate::x5c::ChainError;
+
+/// Why an operation was refused. A refused operation changes nothing.
+///
+/// [`status`](OperationError::status) and [`code`](OperationError::code) are one
+/// exhaustive match each, so a new variant cannot compile without choosing both;
+/// the message is the `Display` text, byte-exact where the service's is known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OperationError {
+    /// Create or import while the pending object is `inProgress` (409 `Forbidden`).
+    #[error(
+        "A new key vault certificate can not be created or imported while a pending key vault certificate's status is inProgress."
+    )]
+    InProgress,
+
+    /// Merge while an issuer-backed (or `Self`) request is `inProgress` (403
+    /// `Forbidden`). The typo "progess" is the service's.
+    #[error("Merge is forbidden on pending object created with issuer : {issuer} while it is in progess.")]
+    MergeForbidden {
+        /// The request's issuer.
+        issuer: IssuerName,
+    },
+
+    /// No pending object, or a `request_id` that is not the pending object's
+    /// (404 `PendingCertificateNotFound`).
+    #[error("Pending certificate not found: {name}")]
+    PendingNotFound {
+        /// The certificate name.
+        name: CertificateName,
+    },
+
+    /// Cancellation asked of a pending object that is not `inProgress` (400
+    /// `BadParameter`).
+    #[error(
+        "Cancellation can only be requested while the pending certificate's status is inProgress; its status is {status}."
+    )]
+    NotInProgress {
+        /// The pending object's status.
+        status: StatusKind,
+    },
+
+    /// Merge into a pending object that has already completed (409 `Conflict`).
+    #[error(
+        "The pending certificate {name} has already completed; there is nothing left to merge into. Create a new request to issue a new version."
+    )]
+    AlreadyCompleted {
+        /// The certificate name.
+        name: CertificateName,
+    },
+
+    /// A write against a stale revision: another write got there first (409
+    /// `Conflict`).
+    #[error(
+        "There was a conflict while updating pending certificate '{pending_id}'. This can happen when multiple operations are performed in parallel against the pending certificate. To avoid this error, perform operations against the pending certificate in a sequential manner."
+    )]
+    Conflict {
+        /// The pending object's identifier URL.
+        pending_id: String,
+    },
+
+    /// A provider outcome that does not answer the current request, or arrives
+    /// after it left `inProgress` (409 `Conflict`). Nothing changes: a late
+    /// answer to an overwritten request must never complete the new one.
+    #[error("The outcome for request {request_id} of certificate {name} was refused: {reason}")]
+    StaleOutcome {
+        /// The certificate name.
+        name: CertificateName,
+        /// The request the outcome answers.
+        request_id: RequestId,
+        /// Why it is stale.
+        reason: StaleReason,
+    },
+
+    /// No certificate of that name (404 `CertificateNotFound`).
+    #[error(
+        "A certificate with (name/id) {name} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
+    )]
+    CertificateNotFound {
+        /// The certificate name.
+        name: CertificateName,
+    },
+
+    /// No such version of the certificate (404 `CertificateNotFound`).
+    #[error(
+        "A certificate with (name/id) {name}/{version} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
+    )]
+    VersionNotFound {
+        /// The certificate name.
+        name: CertificateName,
+        /// The version asked for, as given.
+        version: String,
+    },
+
+    /// The CSR is not an acceptable PKCS#10 request (400 `BadParameter`).
+    #[error("The certificate signing request is invalid: {0}")]
+    InvalidCsr(#[from] CsrError),
+
+    /// The `x5c` chain was refused (400 `BadParameter`); the message names the
+    /// index at fault.
+    #[error("The x5c chain is invalid: {0}")]
+    InvalidChain(#[from] ChainError),
+
+    /// The policy names an issuer whose name is not valid (400 `BadParameter`).
+    #[error("The issuer name is invalid: {0}")]
+    InvalidIssuerName(InvalidName),
+
+    /// The policy names an issuer that is not registered (400 `BadParameter`).
+    #[error("The issuer {name} is not registered in this key vault.")]
+    UnknownIssuer {
+        /// The issuer name.
+        name: IssuerName,
+    },
+
+    /// A failure reported by a provider has an empty code (400 `BadParameter`).
+    #[error("A failed request must carry a non-empty error code.")]
+    EmptyFailureCode,
+}
+
+/// Why a provider outcome is stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StaleReason {
+    /// The name has no pending object.
+    #[error("there is no pending certificate")]
+    NoPending,
+    /// The pending object is for another request (this one was overwritten).
+    #[error("it answers a request that has been replaced")]
+    Superseded,
+    /// The request already left `inProgress`.
+    #[error("the request is already {0}")]
+    Settled(StatusKind),
+}
+
+impl OperationError {
+    /// The HTTP status the service answers with.
+    pub fn status(&self) -> u16 {
+        use OperationError::*;
+        match self {
+            InProgress => 409,
+            MergeForbidden { .. } => 403,
+            PendingNotFound { .. } => 404,
+            NotInProgress { .. } => 400,
+            AlreadyCompleted { .. } => 409,
+            Conflict { .. } => 409,
+            StaleOutcome { .. } => 409,
+            CertificateNotFound { .. } => 404,
+            VersionNotFound { .. } => 404,
+            InvalidCsr(_) => 400,
+            InvalidChain(_) => 400,
+            InvalidIssuerName(_) => 400,
+            UnknownIssuer { .. } => 400,
+            EmptyFailureCode => 400,
+        }
+    }
+
+    /// The service error code (`error.code` on the wire).
+    pub fn code(&self) -> &'static str {
+        use OperationError::*;
+        match self {
+            InProgress => "Forbidden",
+            MergeForbidden { .. } => "Forbidden",
+            PendingNotFound { .. } => "PendingCertificateNotFound",
+            NotInProgress { .. } => "BadParameter",
+            AlreadyCompleted { .. } => "Conflict",
+            Conflict { .. } => "Conflict",
+            StaleOutcome { .. } => "Conflict",
+            CertificateNotFound { .. } => "CertificateNotFound",
+            VersionNotFound { .. } => "CertificateNotFound",
+            InvalidCsr(_) => "BadParameter",
+            InvalidChain(_) => "BadParameter",
+            InvalidIssuerName(_) => "BadParameter",
+            UnknownIssuer { .. } => "BadParameter",
+            EmptyFailureCode => "BadParameter",
+        }
+    }
+
+    /// The message (`error.message` on the wire).
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+}

@@ -1,0 +1,288 @@
+//! Many names: an in-memory vault, with a revision per name for
+//! compare-and-swap by embedders that keep aggregates in their own store.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::certificate::{Certificate, CertificateView, ChainOptions, CreateRequest, Effect, Issued};
+use crate::error::OperationError;
+use crate::ids::{IdGenerator, RequestId, VersionId};
+use crate::name::{CertificateName, IssuerMode, IssuerName};
+use crate::pending::{Failure, PendingCertificate};
+use crate::policy::CertificatePolicy;
+use crate::vault_url::VaultUrl;
+
+/// A name's revision: bumped by every successful write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Revision(pub u64);
+
+/// A registered certificate issuer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issuer {
+    /// The provider that fulfils its requests, e.g. `DigiCert`.
+    pub provider: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    revision: Revision,
+    certificate: Certificate,
+}
+
+/// An in-memory vault: name → [`Certificate`], plus registered issuers.
+///
+/// Each command mirrors the [`Certificate`] command of the same name, looks
+/// the name up, and bumps the name's [`Revision`] when it succeeds. A name
+/// that holds nothing answers as an empty [`Certificate`] would (404s, stale
+/// outcomes), so a refused command never creates an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vault {
+    url: VaultUrl,
+    chain_options: ChainOptions,
+    entries: HashMap<CertificateName, Entry>,
+    issuers: BTreeMap<IssuerName, Issuer>,
+}
+
+impl Vault {
+    /// An empty vault at `url`, validating chains with default options.
+    pub fn new(url: VaultUrl) -> Self {
+        Self::with_chain_options(url, ChainOptions::default())
+    }
+
+    /// An empty vault with its own chain validation options (trust anchors,
+    /// limits).
+    pub fn with_chain_options(url: VaultUrl, chain_options: ChainOptions) -> Self {
+        Self { url, chain_options, entries: HashMap::new(), issuers: BTreeMap::new() }
+    }
+
+    /// The vault's base URL.
+    pub fn url(&self) -> &VaultUrl {
+        &self.url
+    }
+
+    /// How chains are validated.
+    pub fn chain_options(&self) -> &ChainOptions {
+        &self.chain_options
+    }
+
+    /// How many names hold an entry.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no name holds an entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Registers (or replaces) an issuer. `Self` and `Unknown` need none.
+    pub fn set_issuer(&mut self, name: IssuerName, issuer: Issuer) {
+        self.issuers.insert(name, issuer);
+    }
+
+    /// A registered issuer.
+    pub fn issuer(&self, name: &IssuerName) -> Option<&Issuer> {
+        self.issuers.get(name)
+    }
+
+    /// Removes a registered issuer, returning it.
+    pub fn remove_issuer(&mut self, name: &IssuerName) -> Option<Issuer> {
+        self.issuers.remove(name)
+    }
+
+    /// The aggregate of `name` and its revision, for compare-and-swap.
+    pub fn load(&self, name: &CertificateName) -> Option<(Revision, &Certificate)> {
+        self.entries.get(name).map(|e| (e.revision, &e.certificate))
+    }
+
+    /// Stores `certificate` if its name's revision is still `expected` (`None`:
+    /// the name must hold no entry). A stale revision is the service's 409
+    /// `Conflict` and changes nothing.
+    pub fn store(&mut self, certificate: Certificate, expected: Option<Revision>) -> Result<Revision, OperationError> {
+        let current = self.entries.get(certificate.name()).map(|e| e.revision);
+        if current != expected {
+            return Err(OperationError::Conflict { pending_id: self.url.pending_id(certificate.name()) });
+        }
+        let revision = Revision(current.map_or(1, |r| r.0.saturating_add(1)));
+        self.entries.insert(certificate.name().clone(), Entry { revision, certificate });
+        Ok(revision)
+    }
+
+    fn read<T>(
+        &self,
+        name: &CertificateName,
+        f: impl FnOnce(&Certificate) -> Result<T, OperationError>,
+    ) -> Result<T, OperationError> {
+        match self.entries.get(name) {
+            Some(e) => f(&e.certificate),
+            None => f(&Certificate::new(name.clone())),
+        }
+    }
+
+    fn write<T>(
+        &mut self,
+        name: &CertificateName,
+        f: impl FnOnce(&mut Certificate) -> Result<T, OperationError>,
+    ) -> Result<T, OperationError> {
+        write_entry(&mut self.entries, name, f)
+    }
+
+    /// [`Certificate::create`], refusing an issuer that is not registered.
+    pub fn create(
+        &mut self,
+        name: &CertificateName,
+        request: CreateRequest,
+        now: OffsetDateTime,
+        ids: &mut impl IdGenerator,
+    ) -> Result<Option<Effect>, OperationError> {
+        let issuer = request.issuer()?;
+        if issuer.name.mode() == IssuerMode::Provider && !self.issuers.contains_key(&issuer.name) {
+            // A create that would be refused anyway for being in progress says so first.
+            if self.read(name, |c| Ok(c.current_pending().is_some_and(PendingCertificate::is_in_progress)))? {
+                return Err(OperationError::InProgress);
+            }
+            return Err(OperationError::UnknownIssuer { name: issuer.name });
+        }
+        self.write(name, |c| c.create(request, now, ids))
+    }
+
+    /// [`Certificate::import`].
+    pub fn import(
+        &mut self,
+        name: &CertificateName,
+        x5c: &[impl AsRef<[u8]>],
+        policy: Option<CertificatePolicy>,
+        now: OffsetDateTime,
+        ids: &mut impl IdGenerator,
+    ) -> Result<VersionId, OperationError> {
+        let options = &self.chain_options;
+        write_entry(&mut self.entries, name, |c| c.import(x5c, policy, options, now, ids))
+    }
+
+    /// [`Certificate::pending`].
+    pub fn pending(
+        &self,
+        name: &CertificateName,
+        request_id: Option<RequestId>,
+    ) -> Result<&PendingCertificate, OperationError> {
+        match self.entries.get(name) {
+            Some(e) => e.certificate.pending(request_id),
+            None => Err(OperationError::PendingNotFound { name: name.clone() }),
+        }
+    }
+
+    /// [`Certificate::update_pending`].
+    pub fn update_pending(
+        &mut self,
+        name: &CertificateName,
+        request_id: Option<RequestId>,
+        cancellation_requested: bool,
+        now: OffsetDateTime,
+    ) -> Result<Option<Effect>, OperationError> {
+        self.write(name, |c| c.update_pending(request_id, cancellation_requested, now))
+    }
+
+    /// [`Certificate::request_cancellation`].
+    pub fn request_cancellation(
+        &mut self,
+        name: &CertificateName,
+        request_id: Option<RequestId>,
+        now: OffsetDateTime,
+    ) -> Result<Option<Effect>, OperationError> {
+        self.update_pending(name, request_id, true, now)
+    }
+
+    /// [`Certificate::delete_pending`].
+    pub fn delete_pending(
+        &mut self,
+        name: &CertificateName,
+        request_id: Option<RequestId>,
+        now: OffsetDateTime,
+    ) -> Result<(PendingCertificate, Option<Effect>), OperationError> {
+        self.write(name, |c| c.delete_pending(request_id, now))
+    }
+
+    /// [`Certificate::merge`].
+    pub fn merge(
+        &mut self,
+        name: &CertificateName,
+        x5c: &[impl AsRef<[u8]>],
+        now: OffsetDateTime,
+        ids: &mut impl IdGenerator,
+    ) -> Result<VersionId, OperationError> {
+        let options = &self.chain_options;
+        write_entry(&mut self.entries, name, |c| c.merge(x5c, options, now, ids))
+    }
+
+    /// [`Certificate::issued`].
+    pub fn issued(
+        &mut self,
+        name: &CertificateName,
+        request_id: RequestId,
+        x5c: &[impl AsRef<[u8]>],
+        now: OffsetDateTime,
+        ids: &mut impl IdGenerator,
+    ) -> Result<Issued, OperationError> {
+        let options = &self.chain_options;
+        write_entry(&mut self.entries, name, |c| c.issued(request_id, x5c, options, now, ids))
+    }
+
+    /// [`Certificate::failed`].
+    pub fn failed(
+        &mut self,
+        name: &CertificateName,
+        request_id: RequestId,
+        failure: Failure,
+        now: OffsetDateTime,
+    ) -> Result<(), OperationError> {
+        self.write(name, |c| c.failed(request_id, failure, now))
+    }
+
+    /// [`Certificate::cancelled`].
+    pub fn cancelled(
+        &mut self,
+        name: &CertificateName,
+        request_id: RequestId,
+        now: OffsetDateTime,
+    ) -> Result<(), OperationError> {
+        self.write(name, |c| c.cancelled(request_id, now))
+    }
+
+    /// [`Certificate::certificate`].
+    pub fn certificate(
+        &self,
+        name: &CertificateName,
+        version: Option<VersionId>,
+    ) -> Result<CertificateView<'_>, OperationError> {
+        match self.entries.get(name) {
+            Some(e) => e.certificate.certificate(version),
+            None => Err(OperationError::CertificateNotFound { name: name.clone() }),
+        }
+    }
+
+    /// All names with an entry, in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = &CertificateName> {
+        self.entries.keys()
+    }
+}
+
+/// Applies a command to `name`'s aggregate. Commands change nothing when they
+/// fail, so the aggregate is changed in place; a new name is inserted only when
+/// the command succeeds, and a success bumps the revision.
+fn write_entry<T>(
+    entries: &mut HashMap<CertificateName, Entry>,
+    name: &CertificateName,
+    f: impl FnOnce(&mut Certificate) -> Result<T, OperationError>,
+) -> Result<T, OperationError> {
+    if let Some(entry) = entries.get_mut(name) {
+        let out = f(&mut entry.certificate)?;
+        entry.revision = Revision(entry.revision.0.saturating_add(1));
+        return Ok(out);
+    }
+    let mut certificate = Certificate::new(name.clone());
+    let out = f(&mut certificate)?;
+    entries.insert(name.clone(), Entry { revision: Revision(1), certificate });
+    Ok(out)
+}

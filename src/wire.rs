@@ -1,0 +1,344 @@
+//! The wire model: serde types for the bodies the service sends and receives,
+//! and their rendering from the domain. Unknown fields are ignored on decode;
+//! absent optional fields are not sent.
+//!
+//! Status is decoded without regard to case and with both `canceled` and
+//! `cancelled`; it is encoded exactly as `inProgress`, `completed`, `failed`,
+//! `cancelled`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::certificate::{CertificateVersion, CertificateView};
+use crate::error::OperationError;
+use crate::name::CertificateName;
+use crate::pending::{PendingCertificate, Status, StatusKind};
+use crate::policy::{Attributes, CertificatePolicy, IssuerParameters};
+use crate::vault_url::VaultUrl;
+
+/// A pending object's `status` as it goes over the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum WireStatus {
+    /// `inProgress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// `cancelled` (also decoded from `canceled`)
+    Cancelled,
+    /// A status this crate does not know, kept as sent.
+    Other(String),
+}
+
+impl WireStatus {
+    /// The spelling sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            WireStatus::InProgress => StatusKind::InProgress.as_str(),
+            WireStatus::Completed => StatusKind::Completed.as_str(),
+            WireStatus::Failed => StatusKind::Failed.as_str(),
+            WireStatus::Cancelled => StatusKind::Cancelled.as_str(),
+            WireStatus::Other(other) => other,
+        }
+    }
+
+    /// Decodes a status case-insensitively, accepting both spellings of
+    /// cancelled.
+    pub fn parse(text: &str) -> Self {
+        let is = |s: &str| text.eq_ignore_ascii_case(s);
+        if is("inProgress") {
+            WireStatus::InProgress
+        } else if is("completed") {
+            WireStatus::Completed
+        } else if is("failed") {
+            WireStatus::Failed
+        } else if is("cancelled") || is("canceled") {
+            WireStatus::Cancelled
+        } else {
+            WireStatus::Other(text.to_owned())
+        }
+    }
+}
+
+impl From<StatusKind> for WireStatus {
+    fn from(kind: StatusKind) -> Self {
+        match kind {
+            StatusKind::InProgress => WireStatus::InProgress,
+            StatusKind::Completed => WireStatus::Completed,
+            StatusKind::Failed => WireStatus::Failed,
+            StatusKind::Cancelled => WireStatus::Cancelled,
+        }
+    }
+}
+
+impl fmt::Display for WireStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for WireStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for WireStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(WireStatus::parse(&text))
+    }
+}
+
+/// `error` of a failed pending object, and of every error body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// The error code.
+    #[serde(default)]
+    pub code: String,
+    /// The message.
+    #[serde(default)]
+    pub message: String,
+    /// A more specific error, where there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub innererror: Option<Box<ErrorDetail>>,
+}
+
+/// The body of every error response: `{"error":{"code","message"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+impl From<&OperationError> for ErrorBody {
+    fn from(error: &OperationError) -> Self {
+        ErrorBody { error: ErrorDetail { code: error.code().to_owned(), message: error.message(), innererror: None } }
+    }
+}
+
+/// The pending object ("certificate operation") as it goes over the wire.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateOperation {
+    /// `{vault}/certificates/{name}/pending`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The issuer the request names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<IssuerParameters>,
+    /// Standard base64 of the CSR's DER.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csr: Option<String>,
+    /// Whether cancellation was requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation_requested: Option<bool>,
+    /// `inProgress`, `completed`, `failed` or `cancelled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<WireStatus>,
+    /// Human-readable details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_details: Option<String>,
+    /// Why the request failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
+    /// `{vault}/certificates/{name}` once completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// 32 lowercase hex digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Whether a merged chain keeps the order given.
+    #[serde(rename = "preserveCertOrder", default, skip_serializing_if = "Option::is_none")]
+    pub preserve_cert_order: Option<bool>,
+}
+
+impl CertificateOperation {
+    /// Renders a pending object of `name` in the vault at `url`.
+    pub fn from_pending(url: &VaultUrl, name: &CertificateName, pending: &PendingCertificate) -> Self {
+        let issuer = pending.issuer();
+        let (error, target) = match pending.status() {
+            Status::Failed { error } => {
+                (Some(ErrorDetail { code: error.code.clone(), message: error.message.clone(), innererror: None }), None)
+            }
+            Status::Completed { .. } => (None, Some(url.certificate_base(name))),
+            Status::InProgress | Status::Cancelled => (None, None),
+        };
+        CertificateOperation {
+            id: Some(url.pending_id(name)),
+            issuer: Some(IssuerParameters {
+                name: Some(issuer.name.to_string()),
+                cty: issuer.cty.clone(),
+                cert_transparency: issuer.cert_transparency,
+            }),
+            csr: Some(STANDARD.encode(pending.csr().der())),
+            cancellation_requested: Some(pending.cancellation_requested()),
+            status: Some(pending.status().kind().into()),
+            status_details: pending.status_details().map(str::to_owned),
+            error,
+            target,
+            request_id: Some(pending.request_id().to_string()),
+            preserve_cert_order: pending.preserve_cert_order().then_some(true),
+        }
+    }
+}
+
+/// `pending` of a certificate bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRef {
+    /// `{vault}/certificates/{name}/pending`.
+    pub id: String,
+}
+
+/// A certificate bundle: what merge and get certificate answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateBundle {
+    /// `{vault}/certificates/{name}/{version}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `{vault}/keys/{name}/{version}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// `{vault}/secrets/{name}/{version}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Base64url SHA-1 thumbprint of the leaf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x5t: Option<String>,
+    /// Standard base64 of the leaf's DER.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cer: Option<String>,
+    /// `enabled`, `nbf`, `exp`, `created`, `updated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+    /// The certificate's policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<CertificatePolicy>,
+    /// The pending object it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingRef>,
+    /// Application tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Whether the chain keeps the order it was given in.
+    #[serde(rename = "preserveCertOrder", default, skip_serializing_if = "Option::is_none")]
+    pub preserve_cert_order: Option<bool>,
+}
+
+impl CertificateBundle {
+    /// Renders what get certificate (or merge) answers for `view`.
+    pub fn from_view(
+        url: &VaultUrl,
+        name: &CertificateName,
+        policy: Option<&CertificatePolicy>,
+        view: CertificateView<'_>,
+    ) -> Self {
+        match view {
+            CertificateView::Version(version) => Self::from_version(url, name, policy, version),
+            CertificateView::PendingOnly(_) => CertificateBundle {
+                id: Some(url.certificate_base(name)),
+                attributes: Some(Attributes { enabled: Some(false), ..Attributes::default() }),
+                policy: policy.map(|p| render_policy(url, name, p)),
+                pending: Some(PendingRef { id: url.pending_id(name) }),
+                ..CertificateBundle::default()
+            },
+        }
+    }
+
+    /// Renders one version.
+    pub fn from_version(
+        url: &VaultUrl,
+        name: &CertificateName,
+        policy: Option<&CertificatePolicy>,
+        version: &CertificateVersion,
+    ) -> Self {
+        let v = version.version();
+        CertificateBundle {
+            id: Some(url.certificate_id(name, v)),
+            kid: Some(url.key_id(name, v)),
+            sid: Some(url.secret_id(name, v)),
+            x5t: Some(version.x5t().to_owned()),
+            cer: Some(STANDARD.encode(version.cer())),
+            attributes: Some(Attributes {
+                enabled: Some(version.enabled()),
+                nbf: Some(version.not_before()),
+                exp: Some(version.not_after()),
+                created: Some(version.created()),
+                updated: Some(version.updated()),
+                recovery_level: None,
+            }),
+            policy: policy.map(|p| render_policy(url, name, p)),
+            pending: version.request_id().map(|_| PendingRef { id: url.pending_id(name) }),
+            tags: None,
+            preserve_cert_order: None,
+        }
+    }
+}
+
+fn render_policy(url: &VaultUrl, name: &CertificateName, policy: &CertificatePolicy) -> CertificatePolicy {
+    CertificatePolicy { id: Some(url.policy_id(name)), ..policy.clone() }
+}
+
+/// `POST …/create` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateCreateParameters {
+    /// The policy; absent means the service's defaults and a manual merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<CertificatePolicy>,
+    /// Attributes of the new certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+    /// Application tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Keep a merged chain in the order given.
+    #[serde(rename = "preserveCertOrder", default, skip_serializing_if = "Option::is_none")]
+    pub preserve_cert_order: Option<bool>,
+}
+
+/// `POST …/pending/merge` body. `x5c` is required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateMergeParameters {
+    /// The chain: standard base64 of DER certificates.
+    pub x5c: Vec<String>,
+    /// Attributes of the merged certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+    /// Application tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// `PATCH …/pending` body. `cancellation_requested` is required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateOperationUpdateParameter {
+    /// `true` asks for cancellation; `false` changes nothing.
+    pub cancellation_requested: bool,
+}
+
+/// `POST …/import` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateImportParameters {
+    /// PEM (certificates and PKCS#8 key) or base64 PKCS#12, per
+    /// `policy.secret_props.contentType`.
+    pub value: String,
+    /// The PKCS#12 password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pwd: Option<String>,
+    /// The policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<CertificatePolicy>,
+    /// Attributes of the imported certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+    /// Application tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Keep the chain in the order given.
+    #[serde(rename = "preserveCertOrder", default, skip_serializing_if = "Option::is_none")]
+    pub preserve_cert_order: Option<bool>,
+}

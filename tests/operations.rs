@@ -1,0 +1,531 @@
+//! One test per row of the spec's operations table (§3) and per decision (§4):
+//! status, code, exact message and the visible fields.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod support;
+
+use pending_certificate::policy::IssuerParameters;
+use pending_certificate::wire::CertificateOperation;
+use pending_certificate::{
+    CertificateName, CertificatePolicy, CertificateView, CreateRequest, Effect, Failure, Issued, Issuer, IssuerName,
+    OperationError, Revision, SequentialIds, Status, StatusKind, Vault, VaultUrl,
+};
+use support::{Ca, Holder, b64, ids, name, now};
+
+const DIGICERT: &str = "mydigicert";
+
+struct Fixture {
+    vault: Vault,
+    ids: SequentialIds,
+    holder: Holder,
+    ca: Ca,
+    name: CertificateName,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let mut vault = Vault::new(VaultUrl::new("https://mykeyvault.vault.azure.net").unwrap());
+        vault.set_issuer(IssuerName::new(DIGICERT).unwrap(), Issuer { provider: "DigiCert".into() });
+        Self { vault, ids: ids(), holder: Holder::p256(), ca: Ca::p256("Test Root"), name: name("mycert1") }
+    }
+
+    fn request(&self, issuer: Option<&str>) -> CreateRequest {
+        let policy = CertificatePolicy {
+            issuer: issuer.map(|n| IssuerParameters { name: Some(n.into()), cty: None, cert_transparency: None }),
+            ..CertificatePolicy::default()
+        };
+        CreateRequest::new(self.holder.csr("MyCertSubject1"), policy)
+    }
+
+    fn create(&mut self, issuer: Option<&str>) -> Option<Effect> {
+        let request = self.request(issuer);
+        self.vault.create(&self.name, request, now(), &mut self.ids).unwrap()
+    }
+
+    fn pending(&self) -> &pending_certificate::PendingCertificate {
+        self.vault.pending(&self.name, None).unwrap()
+    }
+
+    fn leaf(&self) -> Vec<u8> {
+        self.ca.sign_csr(self.pending().csr(), "MyCertSubject1")
+    }
+
+    fn merge(&mut self, x5c: &[Vec<u8>]) -> Result<pending_certificate::VersionId, OperationError> {
+        self.vault.merge(&self.name, x5c, now(), &mut self.ids)
+    }
+
+    /// Runs `op`, asserts it was refused with exactly this status, code and
+    /// message, and that the vault did not change at all.
+    fn refused<T: std::fmt::Debug>(
+        &mut self,
+        op: impl FnOnce(&mut Vault, &mut SequentialIds) -> Result<T, OperationError>,
+        status: u16,
+        code: &str,
+        message: &str,
+    ) {
+        let before = self.vault.clone();
+        let error = op(&mut self.vault, &mut self.ids).expect_err("the operation was not refused");
+        assert_eq!((error.status(), error.code(), error.message().as_str()), (status, code, message));
+        assert_eq!(self.vault, before, "a refused operation changed the vault");
+    }
+}
+
+fn rid(f: &Fixture) -> pending_certificate::RequestId {
+    f.pending().request_id()
+}
+
+// §3 row 1
+#[test]
+fn create_answers_a_new_in_progress_pending_object() {
+    let mut f = Fixture::new();
+    let effect = f.create(Some(DIGICERT));
+    let pending = f.pending();
+    assert_eq!(pending.status(), &Status::InProgress);
+    assert!(!pending.cancellation_requested());
+    assert_eq!(pending.issuer().name.as_str(), DIGICERT);
+    assert_eq!(pending.request_id().to_string().len(), 32);
+    assert_eq!(
+        effect,
+        Some(Effect::SubmitToIssuer {
+            issuer: IssuerName::new(DIGICERT).unwrap(),
+            request_id: pending.request_id(),
+            csr: pending.csr().clone()
+        })
+    );
+    let body = CertificateOperation::from_pending(f.vault.url(), &f.name, pending);
+    assert_eq!(body.id.as_deref(), Some("https://mykeyvault.vault.azure.net/certificates/mycert1/pending"));
+    assert_eq!(body.status_details.as_deref(), Some(pending_certificate::ISSUER_STATUS_DETAILS));
+}
+
+// §3 row 1: an old pending object that is not in progress is overwritten, with a new request id.
+#[test]
+fn create_overwrites_a_settled_pending_object_with_a_new_request_id() {
+    for settle in ["completed", "failed", "cancelled"] {
+        let mut f = Fixture::new();
+        f.create(None);
+        let first = rid(&f);
+        match settle {
+            "completed" => {
+                let leaf = f.leaf();
+                f.merge(&[leaf]).unwrap();
+            }
+            "failed" => {
+                f.create_failed_after_reset(first);
+            }
+            _ => {
+                f.vault.request_cancellation(&f.name, None, now()).unwrap();
+            }
+        }
+        assert_ne!(f.pending().status().kind(), StatusKind::InProgress);
+        f.create(None);
+        assert_eq!(f.pending().status(), &Status::InProgress, "after {settle}");
+        assert_ne!(rid(&f), first, "request id reused after {settle}");
+    }
+}
+
+impl Fixture {
+    /// Makes the (manual) request fail by replacing it with an issuer-backed one
+    /// that the provider fails.
+    fn create_failed_after_reset(&mut self, _first: pending_certificate::RequestId) {
+        self.vault.delete_pending(&self.name, None, now()).unwrap();
+        self.create(Some(DIGICERT));
+        let id = rid(self);
+        self.vault.failed(&self.name, id, Failure::new(Failure::ISSUER_ERROR, "the CA is down"), now()).unwrap();
+    }
+}
+
+const IN_PROGRESS: &str = "A new key vault certificate can not be created or imported while a pending key vault certificate's status is inProgress.";
+
+// §3 row 2
+#[test]
+fn create_or_import_while_in_progress_is_409_forbidden() {
+    for issuer in [None, Some(DIGICERT), Some("Self")] {
+        let mut f = Fixture::new();
+        f.create(issuer);
+        let request = f.request(None);
+        let name = f.name.clone();
+        f.refused(|v, ids| v.create(&name, request, now(), ids), 409, "Forbidden", IN_PROGRESS);
+        let leaf = f.ca.sign("other", &Holder::p256().key);
+        f.refused(|v, ids| v.import(&name, &[leaf], None, now(), ids), 409, "Forbidden", IN_PROGRESS);
+    }
+}
+
+// §3 row 3
+#[test]
+fn get_pending_answers_it_with_or_without_its_request_id() {
+    let mut f = Fixture::new();
+    f.create(Some(DIGICERT));
+    let id = rid(&f);
+    assert_eq!(f.vault.pending(&f.name, Some(id)).unwrap().request_id(), id);
+    assert_eq!(f.vault.pending(&f.name, None).unwrap().request_id(), id);
+}
+
+// §3 row 4 and decision "no pending object ⇒ 404"
+#[test]
+fn get_pending_is_404_when_never_created_deleted_imported_or_request_id_differs() {
+    let message = "Pending certificate not found: mycert1";
+    let mut f = Fixture::new();
+    let name = f.name.clone();
+    f.refused(|v, _| v.pending(&name, None).cloned(), 404, "PendingCertificateNotFound", message);
+
+    f.create(Some(DIGICERT));
+    let other = support::request_id(7);
+    f.refused(|v, _| v.pending(&name, Some(other)).cloned(), 404, "PendingCertificateNotFound", message);
+    f.refused(|v, _| v.update_pending(&name, Some(other), true, now()), 404, "PendingCertificateNotFound", message);
+    f.refused(|v, _| v.delete_pending(&name, Some(other), now()), 404, "PendingCertificateNotFound", message);
+
+    f.vault.delete_pending(&name, None, now()).unwrap();
+    f.refused(|v, _| v.pending(&name, None).cloned(), 404, "PendingCertificateNotFound", message);
+
+    f.create(None);
+    f.vault.request_cancellation(&name, None, now()).unwrap();
+    let leaf = f.ca.sign("imported", &Holder::p256().key);
+    f.vault.import(&name, &[leaf], None, now(), &mut f.ids).unwrap();
+    f.refused(|v, _| v.pending(&name, None).cloned(), 404, "PendingCertificateNotFound", message);
+}
+
+// §4: merge, cancel and delete with no pending object are 404.
+#[test]
+fn merge_cancel_and_delete_without_a_pending_object_are_404() {
+    let mut f = Fixture::new();
+    let name = f.name.clone();
+    let message = "Pending certificate not found: mycert1";
+    let leaf = f.ca.sign("x", &Holder::p256().key);
+    f.refused(|v, ids| v.merge(&name, &[leaf], now(), ids), 404, "PendingCertificateNotFound", message);
+    f.refused(|v, _| v.update_pending(&name, None, true, now()), 404, "PendingCertificateNotFound", message);
+    f.refused(|v, _| v.delete_pending(&name, None, now()), 404, "PendingCertificateNotFound", message);
+    assert!(f.vault.is_empty());
+}
+
+// §3 row 5
+#[test]
+fn merge_into_an_issuer_backed_request_in_progress_is_403() {
+    for (issuer, shown) in [(DIGICERT, DIGICERT), ("Self", "Self")] {
+        let mut f = Fixture::new();
+        f.create(Some(issuer));
+        let leaf = f.leaf();
+        let name = f.name.clone();
+        let message = format!("Merge is forbidden on pending object created with issuer : {shown} while it is in progess.");
+        f.refused(|v, ids| v.merge(&name, &[leaf], now(), ids), 403, "Forbidden", &message);
+    }
+}
+
+// §3 row 6
+#[test]
+fn out_of_band_merge_completes_a_failed_or_cancelled_request() {
+    for outcome in ["failed", "cancelled"] {
+        let mut f = Fixture::new();
+        f.create(Some(DIGICERT));
+        let id = rid(&f);
+        if outcome == "failed" {
+            f.vault.failed(&f.name, id, Failure::new(Failure::REQUEST_REJECTED, "no"), now()).unwrap();
+        } else {
+            f.vault.cancelled(&f.name, id, now()).unwrap();
+        }
+        let leaf = f.leaf();
+        let version = f.merge(&[leaf.clone(), f.ca.der.clone()]).unwrap();
+        assert_eq!(f.pending().status(), &Status::Completed { version });
+        assert_eq!(f.pending().request_id(), id);
+    }
+}
+
+// §3 row 7
+#[test]
+fn cancel_records_the_request_and_stays_in_progress_for_an_issuer() {
+    let mut f = Fixture::new();
+    f.create(Some(DIGICERT));
+    let id = rid(&f);
+    let effect = f.vault.update_pending(&f.name, Some(id), true, now()).unwrap();
+    assert_eq!(effect, Some(Effect::CancelAtIssuer { issuer: IssuerName::new(DIGICERT).unwrap(), request_id: id }));
+    assert!(f.pending().cancellation_requested());
+    assert_eq!(f.pending().status(), &Status::InProgress);
+    // Asking again is accepted and asks the issuer nothing new.
+    assert_eq!(f.vault.update_pending(&f.name, None, true, now()).unwrap(), None);
+    assert!(f.pending().cancellation_requested());
+}
+
+// §3 row 8 and decision "400 BadParameter"
+#[test]
+fn cancel_outside_in_progress_is_400_bad_parameter() {
+    let mut f = Fixture::new();
+    f.create(None);
+    let leaf = f.leaf();
+    f.merge(&[leaf]).unwrap();
+    let name = f.name.clone();
+    let message = "Cancellation can only be requested while the pending certificate's status is inProgress; its status is completed.";
+    f.refused(|v, _| v.update_pending(&name, None, true, now()), 400, "BadParameter", message);
+    f.refused(|v, _| v.update_pending(&name, None, false, now()), 400, "BadParameter", message);
+}
+
+// §3 row 9
+#[test]
+fn delete_answers_the_object_as_it_was_and_then_get_is_404() {
+    let mut f = Fixture::new();
+    f.create(Some(DIGICERT));
+    let before = f.pending().clone();
+    let (deleted, effect) = f.vault.delete_pending(&f.name, Some(before.request_id()), now()).unwrap();
+    assert_eq!(deleted, before);
+    assert_eq!(
+        effect,
+        Some(Effect::PendingDeleted { issuer: IssuerName::new(DIGICERT).unwrap(), request_id: before.request_id() })
+    );
+    assert!(f.vault.pending(&f.name, None).is_err());
+
+    // A manual request has no provider to tell; a settled one neither.
+    let mut f = Fixture::new();
+    f.create(None);
+    assert_eq!(f.vault.delete_pending(&f.name, None, now()).unwrap().1, None);
+}
+
+// §3 row 10
+#[test]
+fn manual_merge_completes_into_a_new_version() {
+    let mut f = Fixture::new();
+    assert_eq!(f.create(None), None);
+    assert_eq!(f.pending().status_details(), Some(pending_certificate::MANUAL_STATUS_DETAILS));
+    let leaf = f.leaf();
+    let version = f.merge(&[leaf.clone()]).unwrap();
+    let CertificateView::Version(v) = f.vault.certificate(&f.name, Some(version)).unwrap() else {
+        panic!("no version")
+    };
+    assert_eq!(v.cer(), leaf.as_slice());
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &leaf);
+    use base64::Engine as _;
+    assert_eq!(v.x5t(), base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref()));
+    assert_eq!(v.not_before(), 1_767_225_600); // 2026-01-01, from the leaf
+    assert_eq!(v.not_after(), 1_798_761_600); // 2027-01-01
+    assert_eq!((v.created(), v.updated()), (now().unix_timestamp(), now().unix_timestamp()));
+    assert!(v.enabled());
+}
+
+// §3 row 11
+#[test]
+fn completed_pending_object_has_a_target_and_no_status_details() {
+    let mut f = Fixture::new();
+    f.create(None);
+    let leaf = f.leaf();
+    f.merge(&[leaf]).unwrap();
+    let body = CertificateOperation::from_pending(f.vault.url(), &f.name, f.pending());
+    assert_eq!(body.target.as_deref(), Some("https://mykeyvault.vault.azure.net/certificates/mycert1"));
+    assert_eq!(body.status_details, None);
+    assert_eq!(body.error, None);
+    assert_eq!(body.status.map(|s| s.to_string()).as_deref(), Some("completed"));
+}
+
+// §3 row 12
+#[test]
+fn failed_pending_object_carries_its_error() {
+    for code in [Failure::ISSUER_ERROR, Failure::REQUEST_REJECTED] {
+        let mut f = Fixture::new();
+        f.create(Some(DIGICERT));
+        let id = rid(&f);
+        f.vault.failed(&f.name, id, Failure::new(code, "details"), now()).unwrap();
+        let body = CertificateOperation::from_pending(f.vault.url(), &f.name, f.pending());
+        assert_eq!(body.status.map(|s| s.to_string()).as_deref(), Some("failed"));
+        let error = body.error.unwrap();
+        assert_eq!((error.code.as_str(), error.message.as_str()), (code, "details"));
+        assert_eq!(body.target, None);
+    }
+}
+
+// §4: merge when completed is 409 Conflict.
+#[test]
+fn merge_into_a_completed_request_is_409_conflict() {
+    let mut f = Fixture::new();
+    f.create(None);
+    let leaf = f.leaf();
+    f.merge(&[leaf.clone()]).unwrap();
+    let name = f.name.clone();
+    let message = "The pending certificate mycert1 has already completed; there is nothing left to merge into. Create a new request to issue a new version.";
+    f.refused(|v, ids| v.merge(&name, &[leaf], now(), ids), 409, "Conflict", message);
+}
+
+// §4: PATCH with false changes nothing and answers 200 while in progress.
+#[test]
+fn patch_with_false_changes_nothing() {
+    for issuer in [None, Some(DIGICERT)] {
+        let mut f = Fixture::new();
+        f.create(issuer);
+        let before = f.pending().clone();
+        assert_eq!(f.vault.update_pending(&f.name, None, false, now()).unwrap(), None);
+        assert_eq!(f.pending(), &before);
+    }
+}
+
+// §4: cancel on a manual request cancels at once.
+#[test]
+fn cancel_on_a_manual_request_cancels_at_once() {
+    let mut f = Fixture::new();
+    f.create(Some("Unknown"));
+    assert_eq!(f.vault.request_cancellation(&f.name, None, now()).unwrap(), None);
+    assert_eq!(f.pending().status(), &Status::Cancelled);
+    assert!(f.pending().cancellation_requested());
+}
+
+// §4: provider outcomes for a request that is not current, or not in progress, are refused.
+#[test]
+fn stale_provider_outcomes_are_refused_and_change_nothing() {
+    let mut f = Fixture::new();
+    let name = f.name.clone();
+    f.refused(|v, _| v.cancelled(&name, support::request_id(1), now()), 409, "Conflict",
+        &format!("The outcome for request {} of certificate mycert1 was refused: there is no pending certificate", support::request_id(1)));
+
+    f.create(Some(DIGICERT));
+    let old = rid(&f);
+    f.vault.failed(&name, old, Failure::new(Failure::ISSUER_ERROR, "x"), now()).unwrap();
+    f.refused(|v, _| v.cancelled(&name, old, now()), 409, "Conflict",
+        &format!("The outcome for request {old} of certificate mycert1 was refused: the request is already failed"));
+
+    f.create(Some(DIGICERT));
+    let leaf = f.leaf();
+    f.refused(|v, ids| v.issued(&name, old, &[leaf.clone()], now(), ids), 409, "Conflict",
+        &format!("The outcome for request {old} of certificate mycert1 was refused: it answers a request that has been replaced"));
+    f.refused(|v, _| v.failed(&name, old, Failure::new("x", "y"), now()), 409, "Conflict",
+        &format!("The outcome for request {old} of certificate mycert1 was refused: it answers a request that has been replaced"));
+    // The current one still completes.
+    let current = rid(&f);
+    assert!(matches!(f.vault.issued(&name, current, &[leaf], now(), &mut f.ids).unwrap(), Issued::Completed(_)));
+}
+
+// §4: an issued chain that fails validation makes the request failed.
+#[test]
+fn an_invalid_issued_chain_fails_the_request_with_issuer_error() {
+    let mut f = Fixture::new();
+    f.create(Some(DIGICERT));
+    let id = rid(&f);
+    let wrong_key = f.ca.sign("MyCertSubject1", &Holder::p256().key);
+    let outcome = f.vault.issued(&f.name, id, &[wrong_key], now(), &mut f.ids).unwrap();
+    assert_eq!(outcome, Issued::Refused(pending_certificate::x5c::ChainError::LeafKeyMismatch));
+    let Status::Failed { error } = f.pending().status() else { panic!("not failed") };
+    assert_eq!(error.code, "Certificate issuer error");
+    assert!(error.message.contains("carries the request's public key"), "{}", error.message);
+    assert!(f.vault.certificate(&f.name, None).is_ok());
+}
+
+// §4: merge validation failures are 400 BadParameter naming the index.
+#[test]
+fn merge_validation_failures_are_400_naming_the_index() {
+    let mut f = Fixture::new();
+    f.create(None);
+    let name = f.name.clone();
+    let leaf = f.leaf();
+    f.refused(|v, ids| v.merge(&name, &[leaf.clone(), b"garbage".to_vec()], now(), ids), 400, "BadParameter",
+        "The x5c chain is invalid: x5c[1] is not a DER-encoded X.509 certificate: unexpected ASN.1 DER tag: expected SEQUENCE, got APPLICATION [7] (constructed)");
+    let other = f.ca.sign("MyCertSubject1", &Holder::p256().key);
+    f.refused(|v, ids| v.merge(&name, &[other], now(), ids), 400, "BadParameter",
+        "The x5c chain is invalid: no certificate in x5c carries the request's public key");
+    let empty: [Vec<u8>; 0] = [];
+    f.refused(|v, ids| v.merge(&name, &empty, now(), ids), 400, "BadParameter", "The x5c chain is invalid: x5c is empty");
+    let stranger = Ca::p256("Stranger").der;
+    f.refused(|v, ids| v.merge(&name, &[leaf.clone(), stranger], now(), ids), 400, "BadParameter",
+        "The x5c chain is invalid: x5c[1] is not on the path from the leaf");
+}
+
+// §4: any order in, leaf first out — unless preserveCertOrder.
+#[test]
+fn merge_accepts_any_order_and_stores_leaf_first_unless_asked_to_preserve() {
+    for preserve in [false, true] {
+        let mut f = Fixture::new();
+        let intermediate = f.ca.intermediate("Issuing CA", &rcgen::PKCS_ECDSA_P384_SHA384);
+        let mut request = f.request(None);
+        request.preserve_cert_order = preserve;
+        f.vault.create(&f.name, request, now(), &mut f.ids).unwrap();
+        let leaf = intermediate.sign_csr(f.pending().csr(), "MyCertSubject1");
+        let given = vec![f.ca.der.clone(), leaf.clone(), intermediate.der.clone()];
+        let version = f.merge(&given).unwrap();
+        let CertificateView::Version(v) = f.vault.certificate(&f.name, Some(version)).unwrap() else { panic!() };
+        let expected = if preserve { given.clone() } else { vec![leaf.clone(), intermediate.der.clone(), f.ca.der.clone()] };
+        assert_eq!(v.x5c(), expected.as_slice());
+        assert_eq!(v.cer(), leaf.as_slice());
+    }
+}
+
+// §3 "observed": a write against a stale revision is 409 Conflict.
+#[test]
+fn a_write_against_a_stale_revision_is_409_conflict() {
+    let mut f = Fixture::new();
+    f.create(None);
+    let (revision, aggregate) = f.vault.load(&f.name).unwrap();
+    let mut mine = aggregate.clone();
+    let mut theirs = aggregate.clone();
+    theirs.request_cancellation(None, now()).unwrap();
+    assert_eq!(f.vault.store(theirs, Some(revision)).unwrap(), Revision(revision.0 + 1));
+    mine.request_cancellation(None, now()).unwrap();
+    f.refused(|v, _| v.store(mine, Some(revision)), 409, "Conflict",
+        "There was a conflict while updating pending certificate 'https://mykeyvault.vault.azure.net/certificates/mycert1/pending'. This can happen when multiple operations are performed in parallel against the pending certificate. To avoid this error, perform operations against the pending certificate in a sequential manner.");
+}
+
+#[test]
+fn create_naming_an_unregistered_issuer_is_400() {
+    let mut f = Fixture::new();
+    let request = f.request(Some("nosuchissuer"));
+    let name = f.name.clone();
+    f.refused(|v, ids| v.create(&name, request, now(), ids), 400, "BadParameter",
+        "The issuer nosuchissuer is not registered in this key vault.");
+    let request = f.request(Some("bad/name"));
+    f.refused(|v, ids| v.create(&name, request, now(), ids), 400, "BadParameter",
+        "The issuer name is invalid: the name may contain only 0-9, a-z, A-Z and '-'");
+}
+
+#[test]
+fn self_signed_create_asks_the_key_holder_and_completes_on_issue() {
+    let mut f = Fixture::new();
+    let effect = f.create(Some("Self"));
+    let id = rid(&f);
+    let Some(Effect::SignSelf { request_id, csr }) = effect else { panic!("{effect:?}") };
+    assert_eq!(request_id, id);
+    // The key holder signs its own key: a self-signed certificate.
+    let mut params = rcgen::CertificateParams::new(vec![]).unwrap();
+    params.distinguished_name = support::dn("MyCertSubject1");
+    let self_signed = params.self_signed(&f.holder.key).unwrap().der().to_vec();
+    assert_eq!(csr.public_key(), f.pending().csr().public_key());
+    let Issued::Completed(version) = f.vault.issued(&f.name, id, &[self_signed], now(), &mut f.ids).unwrap() else {
+        panic!()
+    };
+    assert_eq!(f.pending().status(), &Status::Completed { version });
+}
+
+#[test]
+fn get_certificate_shows_a_request_in_progress_then_the_version() {
+    let mut f = Fixture::new();
+    let name = f.name.clone();
+    f.refused(|v, _| v.certificate(&name, None).map(|_| ()), 404, "CertificateNotFound",
+        "A certificate with (name/id) mycert1 was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182");
+    f.create(None);
+    assert!(matches!(f.vault.certificate(&name, None).unwrap(), CertificateView::PendingOnly(_)));
+    let leaf = f.leaf();
+    let version = f.merge(&[leaf]).unwrap();
+    let CertificateView::Version(v) = f.vault.certificate(&name, None).unwrap() else { panic!() };
+    assert_eq!(v.version(), version);
+    let missing = support::request_id(5).as_u128();
+    let missing = pending_certificate::VersionId::from_u128(missing);
+    f.refused(|v, _| v.certificate(&name, Some(missing)).map(|_| ()), 404, "CertificateNotFound",
+        &format!("A certificate with (name/id) mycert1/{missing} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"));
+}
+
+#[test]
+fn the_aggregate_round_trips_through_serde_and_checks_its_format_version() {
+    let mut f = Fixture::new();
+    f.create(None);
+    let leaf = f.leaf();
+    f.merge(&[leaf, f.ca.der.clone()]).unwrap();
+    f.create(Some(DIGICERT));
+    let (_, aggregate) = f.vault.load(&f.name).unwrap();
+    let json = serde_json::to_string(aggregate).unwrap();
+    assert!(json.starts_with("{\"format_version\":1,"), "{json}");
+    let back: pending_certificate::Certificate = serde_json::from_str(&json).unwrap();
+    assert_eq!(&back, aggregate);
+    let future = json.replacen("\"format_version\":1", "\"format_version\":2", 1);
+    assert!(serde_json::from_str::<pending_certificate::Certificate>(&future).is_err());
+}
+
+#[test]
+fn request_ids_are_never_reused_for_a_name() {
+    let mut f = Fixture::new();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..5 {
+        f.create(None);
+        assert!(seen.insert(rid(&f)));
+        f.vault.request_cancellation(&f.name, None, now()).unwrap();
+    }
+}
