@@ -73,3 +73,7 @@ pub use pending::{
 pub use policy::CertificatePolicy;
 pub use vault::{Issuer, Revision, Vault};
 pub use vault_url::{InvalidVaultUrl, VaultUrl};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -10,7 +10,7 @@ use pending_certificate::{
     CertificateName, CertificatePolicy, CertificateView, CreateRequest, Effect, Failure, Issued, Issuer, IssuerName,
     OperationError, Revision, SequentialIds, Status, StatusKind, Vault, VaultUrl,
 };
-use support::{Ca, Holder, b64, ids, name, now};
+use support::{Ca, Holder, ids, name, now};
 
 const DIGICERT: &str = "mydigicert";
 
@@ -205,7 +205,8 @@ fn merge_into_an_issuer_backed_request_in_progress_is_403() {
         f.create(Some(issuer));
         let leaf = f.leaf();
         let name = f.name.clone();
-        let message = format!("Merge is forbidden on pending object created with issuer : {shown} while it is in progess.");
+        let message =
+            format!("Merge is forbidden on pending object created with issuer : {shown} while it is in progess.");
         f.refused(|v, ids| v.merge(&name, &[leaf], now(), ids), 403, "Forbidden", &message);
     }
 }
@@ -284,7 +285,7 @@ fn manual_merge_completes_into_a_new_version() {
     assert_eq!(f.create(None), None);
     assert_eq!(f.pending().status_details(), Some(pending_certificate::MANUAL_STATUS_DETAILS));
     let leaf = f.leaf();
-    let version = f.merge(&[leaf.clone()]).unwrap();
+    let version = f.merge(std::slice::from_ref(&leaf)).unwrap();
     let CertificateView::Version(v) = f.vault.certificate(&f.name, Some(version)).unwrap() else {
         panic!("no version")
     };
@@ -334,7 +335,7 @@ fn merge_into_a_completed_request_is_409_conflict() {
     let mut f = Fixture::new();
     f.create(None);
     let leaf = f.leaf();
-    f.merge(&[leaf.clone()]).unwrap();
+    f.merge(std::slice::from_ref(&leaf)).unwrap();
     let name = f.name.clone();
     let message = "The pending certificate mycert1 has already completed; there is nothing left to merge into. Create a new request to issue a new version.";
     f.refused(|v, ids| v.merge(&name, &[leaf], now(), ids), 409, "Conflict", message);
@@ -367,18 +368,29 @@ fn cancel_on_a_manual_request_cancels_at_once() {
 fn stale_provider_outcomes_are_refused_and_change_nothing() {
     let mut f = Fixture::new();
     let name = f.name.clone();
-    f.refused(|v, _| v.cancelled(&name, support::request_id(1), now()), 409, "Conflict",
-        &format!("The outcome for request {} of certificate mycert1 was refused: there is no pending certificate", support::request_id(1)));
+    f.refused(
+        |v, _| v.cancelled(&name, support::request_id(1), now()),
+        409,
+        "Conflict",
+        &format!(
+            "The outcome for request {} of certificate mycert1 was refused: there is no pending certificate",
+            support::request_id(1)
+        ),
+    );
 
     f.create(Some(DIGICERT));
     let old = rid(&f);
     f.vault.failed(&name, old, Failure::new(Failure::ISSUER_ERROR, "x"), now()).unwrap();
-    f.refused(|v, _| v.cancelled(&name, old, now()), 409, "Conflict",
-        &format!("The outcome for request {old} of certificate mycert1 was refused: the request is already failed"));
+    f.refused(
+        |v, _| v.cancelled(&name, old, now()),
+        409,
+        "Conflict",
+        &format!("The outcome for request {old} of certificate mycert1 was refused: the request is already failed"),
+    );
 
     f.create(Some(DIGICERT));
     let leaf = f.leaf();
-    f.refused(|v, ids| v.issued(&name, old, &[leaf.clone()], now(), ids), 409, "Conflict",
+    f.refused(|v, ids| v.issued(&name, old, std::slice::from_ref(&leaf), now(), ids), 409, "Conflict",
         &format!("The outcome for request {old} of certificate mycert1 was refused: it answers a request that has been replaced"));
     f.refused(|v, _| v.failed(&name, old, Failure::new("x", "y"), now()), 409, "Conflict",
         &format!("The outcome for request {old} of certificate mycert1 was refused: it answers a request that has been replaced"));
@@ -412,13 +424,26 @@ fn merge_validation_failures_are_400_naming_the_index() {
     f.refused(|v, ids| v.merge(&name, &[leaf.clone(), b"garbage".to_vec()], now(), ids), 400, "BadParameter",
         "The x5c chain is invalid: x5c[1] is not a DER-encoded X.509 certificate: unexpected ASN.1 DER tag: expected SEQUENCE, got APPLICATION [7] (constructed)");
     let other = f.ca.sign("MyCertSubject1", &Holder::p256().key);
-    f.refused(|v, ids| v.merge(&name, &[other], now(), ids), 400, "BadParameter",
-        "The x5c chain is invalid: no certificate in x5c carries the request's public key");
+    f.refused(
+        |v, ids| v.merge(&name, &[other], now(), ids),
+        400,
+        "BadParameter",
+        "The x5c chain is invalid: no certificate in x5c carries the request's public key",
+    );
     let empty: [Vec<u8>; 0] = [];
-    f.refused(|v, ids| v.merge(&name, &empty, now(), ids), 400, "BadParameter", "The x5c chain is invalid: x5c is empty");
+    f.refused(
+        |v, ids| v.merge(&name, &empty, now(), ids),
+        400,
+        "BadParameter",
+        "The x5c chain is invalid: x5c is empty",
+    );
     let stranger = Ca::p256("Stranger").der;
-    f.refused(|v, ids| v.merge(&name, &[leaf.clone(), stranger], now(), ids), 400, "BadParameter",
-        "The x5c chain is invalid: x5c[1] is not on the path from the leaf");
+    f.refused(
+        |v, ids| v.merge(&name, &[leaf.clone(), stranger], now(), ids),
+        400,
+        "BadParameter",
+        "The x5c chain is invalid: x5c[1] is not on the path from the leaf",
+    );
 }
 
 // §4: any order in, leaf first out — unless preserveCertOrder.
@@ -434,7 +459,8 @@ fn merge_accepts_any_order_and_stores_leaf_first_unless_asked_to_preserve() {
         let given = vec![f.ca.der.clone(), leaf.clone(), intermediate.der.clone()];
         let version = f.merge(&given).unwrap();
         let CertificateView::Version(v) = f.vault.certificate(&f.name, Some(version)).unwrap() else { panic!() };
-        let expected = if preserve { given.clone() } else { vec![leaf.clone(), intermediate.der.clone(), f.ca.der.clone()] };
+        let expected =
+            if preserve { given.clone() } else { vec![leaf.clone(), intermediate.der.clone(), f.ca.der.clone()] };
         assert_eq!(v.x5c(), expected.as_slice());
         assert_eq!(v.cer(), leaf.as_slice());
     }
@@ -460,11 +486,19 @@ fn create_naming_an_unregistered_issuer_is_400() {
     let mut f = Fixture::new();
     let request = f.request(Some("nosuchissuer"));
     let name = f.name.clone();
-    f.refused(|v, ids| v.create(&name, request, now(), ids), 400, "BadParameter",
-        "The issuer nosuchissuer is not registered in this key vault.");
+    f.refused(
+        |v, ids| v.create(&name, request, now(), ids),
+        400,
+        "BadParameter",
+        "The issuer nosuchissuer is not registered in this key vault.",
+    );
     let request = f.request(Some("bad/name"));
-    f.refused(|v, ids| v.create(&name, request, now(), ids), 400, "BadParameter",
-        "The issuer name is invalid: the name may contain only 0-9, a-z, A-Z and '-'");
+    f.refused(
+        |v, ids| v.create(&name, request, now(), ids),
+        400,
+        "BadParameter",
+        "The issuer name is invalid: the name may contain only 0-9, a-z, A-Z and '-'",
+    );
 }
 
 #[test]

@@ -34,7 +34,8 @@ impl Holder {
     }
 
     pub fn with(alg: &'static SignatureAlgorithm) -> Self {
-        let key = if alg == &rcgen::PKCS_RSA_SHA256 || alg == &rcgen::PKCS_RSA_SHA384 || alg == &rcgen::PKCS_RSA_SHA512 {
+        let key = if alg == &rcgen::PKCS_RSA_SHA256 || alg == &rcgen::PKCS_RSA_SHA384 || alg == &rcgen::PKCS_RSA_SHA512
+        {
             KeyPair::generate_rsa_for(alg, rcgen::RsaKeySize::_2048).unwrap()
         } else {
             KeyPair::generate_for(alg).unwrap()
@@ -138,7 +139,12 @@ impl Ca {
     }
 
     /// A leaf whose parameters `tweak` may change first.
-    pub fn sign_with(&self, common_name: &str, key: &impl PublicKeyData, tweak: impl FnOnce(&mut CertificateParams)) -> Vec<u8> {
+    pub fn sign_with(
+        &self,
+        common_name: &str,
+        key: &impl PublicKeyData,
+        tweak: impl FnOnce(&mut CertificateParams),
+    ) -> Vec<u8> {
         let mut params = CertificateParams::new(vec![format!("{common_name}.example")]).unwrap();
         params.distinguished_name = dn(common_name);
         params.not_before = rcgen::date_time_ymd(2026, 1, 1);
