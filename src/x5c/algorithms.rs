@@ -163,7 +163,14 @@ pub(crate) fn key_kind(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyKind, Algo
     match spki.algorithm.oid {
         RSA_ENCRYPTION | RSASSA_PSS => {
             let bits = rsa_modulus_bits(key).ok_or(AlgorithmError::Unsupported)?;
-            if bits < MIN_RSA_BITS { Err(AlgorithmError::SmallRsaKey(bits)) } else { Ok(KeyKind::Rsa { bits }) }
+            if bits < MIN_RSA_BITS {
+                Err(AlgorithmError::SmallRsaKey(bits))
+            } else if bits % 8 != 0 {
+                // A modulus that is not whole bytes is a sign of a broken key generator.
+                Err(AlgorithmError::Unsupported)
+            } else {
+                Ok(KeyKind::Rsa { bits })
+            }
         }
         EC_PUBLIC_KEY => {
             let curve = spki

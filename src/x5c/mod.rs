@@ -236,6 +236,30 @@ pub enum ChainError {
         /// The extension's OID.
         oid: String,
     },
+    /// The certificate breaks a rule of the RFC 5280 profile on its own.
+    #[error("x5c[{index}] does not conform to RFC 5280: {reason}")]
+    Nonconforming {
+        /// Index in the `x5c`.
+        index: usize,
+        /// The rule broken.
+        reason: &'static str,
+    },
+    /// A CA on the path carries nameConstraints, which the validator does not
+    /// process: such chains are refused rather than accepted unchecked.
+    #[error("x5c[{index}] carries nameConstraints, which are not supported")]
+    NameConstraintsUnsupported {
+        /// Index in the `x5c`.
+        index: usize,
+    },
+    /// A trust anchor that would end the path cannot be used (expired, not a
+    /// CA, or nonconforming).
+    #[error("trust anchor {anchor} cannot be used: {reason}")]
+    TrustAnchorRefused {
+        /// Index among the anchors.
+        anchor: usize,
+        /// Why.
+        reason: &'static str,
+    },
     /// With trust anchors: the path does not end at one.
     #[error("the path from the leaf ends at x5c[{index}], which no trust anchor issued")]
     UntrustedRoot {
@@ -266,6 +290,7 @@ impl ChainError {
             | ChainTooLarge { .. }
             | LeafKeyMismatch
             | InvalidTrustAnchor { .. }
+            | TrustAnchorRefused { .. }
             | BudgetExceeded { .. } => None,
             CertificateTooLarge { index, .. }
             | Base64 { index }
@@ -284,6 +309,8 @@ impl ChainError {
             | KeyCertSignMissing { index }
             | PathLenExceeded { index, .. }
             | UnknownCriticalExtension { index, .. }
+            | Nonconforming { index, .. }
+            | NameConstraintsUnsupported { index }
             | UntrustedRoot { index } => Some(*index),
         }
     }
@@ -454,6 +481,8 @@ fn find_leaf(certs: &[Parsed<'_>], expected: Option<&[u8]>) -> Result<usize, Cha
     Ok(leaf)
 }
 
+const ROOT_AKI: &str = "a self-signed root's authorityKeyIdentifier must be its own keyIdentifier only";
+
 struct PathSearch<'p, 'a> {
     certs: &'p [Parsed<'a>],
     anchors: &'p [Parsed<'p>],
@@ -493,19 +522,79 @@ impl PathSearch<'_, '_> {
         if let Some(oid) = &cert.unknown_critical {
             return Err(ChainError::UnknownCriticalExtension { index, oid: oid.clone() });
         }
+        if let Some(reason) = cert.defect {
+            return Err(ChainError::Nonconforming { index, reason });
+        }
+        if cert.serial_not_positive {
+            return Err(ChainError::Nonconforming {
+                index,
+                reason: "the serial number is not a positive integer (RFC 5280 §4.1.2.2)",
+            });
+        }
+        if cert.has_name_constraints {
+            return Err(ChainError::NameConstraintsUnsupported { index });
+        }
+        if !cert.self_issued && !cert.has_authority_key_id {
+            return Err(ChainError::Nonconforming {
+                index,
+                reason: "a certificate not issued by itself must have authorityKeyIdentifier (RFC 5280 §4.2.1.1)",
+            });
+        }
         Ok(())
+    }
+
+    /// Whether a trust anchor may end a path: valid now, a conforming CA.
+    fn check_anchor(&self, anchor: &Parsed<'_>) -> Result<(), ChainError> {
+        let refuse = |reason| Err(ChainError::TrustAnchorRefused { anchor: anchor.index, reason });
+        if self.time < anchor.not_before || self.time > anchor.not_after {
+            return refuse("it is not valid at the validation time");
+        }
+        if let Some(reason) = anchor.defect {
+            return refuse(reason);
+        }
+        if anchor.unknown_critical.is_some() {
+            return refuse("it has a critical extension that is not understood");
+        }
+        if anchor.has_name_constraints {
+            return refuse("it carries nameConstraints, which are not supported");
+        }
+        if anchor.root_aki_mismatch {
+            return refuse(ROOT_AKI);
+        }
+
+        match self.check_ca(anchor) {
+            Ok(()) => Ok(()),
+            Err(ChainError::Nonconforming { reason, .. }) => refuse(reason),
+            Err(_) => refuse("it is not a CA certificate with keyCertSign"),
+        }
+    }
+
+    /// The rules every CA certificate keeps, wherever it stands.
+    fn check_ca(&self, ca: &Parsed<'_>) -> Result<(), ChainError> {
+        let index = ca.index;
+        if !ca.is_ca {
+            return Err(ChainError::NotCa { index });
+        }
+        if ca.key_usage_lacks_cert_sign {
+            return Err(ChainError::KeyCertSignMissing { index });
+        }
+        let reason = if !ca.basic_constraints_critical {
+            "a CA's basicConstraints must be critical (RFC 5280 §4.2.1.9)"
+        } else if !ca.has_subject_key_id {
+            "a CA must have subjectKeyIdentifier (RFC 5280 §4.2.1.2)"
+        } else if ca.subject_empty {
+            "a CA's subject must not be empty (RFC 5280 §4.1.2.6)"
+        } else {
+            return Ok(());
+        };
+        Err(ChainError::Nonconforming { index, reason })
     }
 
     /// Whether `issuer` may issue the certificate at `path`'s end, as the
     /// `depth`-th certificate of the path.
     fn check_issuer(&self, issuer: &Parsed<'_>, path: &[usize]) -> Result<(), ChainError> {
         let index = issuer.index;
-        if !issuer.is_ca {
-            return Err(ChainError::NotCa { index });
-        }
-        if issuer.key_usage_lacks_cert_sign {
-            return Err(ChainError::KeyCertSignMissing { index });
-        }
+        self.check_ca(issuer)?;
         if let Some(allowed) = issuer.path_len {
             // Intermediates below this issuer: the path minus its leaf, not
             // counting self-issued certificates (RFC 5280 §4.2.1.9).
@@ -534,8 +623,8 @@ impl PathSearch<'_, '_> {
         let certs = self.certs;
         let anchors = self.anchors;
         let top = certs.get(top_index).ok_or(ChainError::NotOnPath { index: top_index })?;
-        if anchors.iter().any(|a| a.der == top.der) {
-            return Ok(());
+        if let Some(anchor) = anchors.iter().find(|a| a.der == top.der) {
+            return self.check_anchor(anchor);
         }
 
         let mut best: Option<ChainError> = None;
@@ -577,17 +666,20 @@ impl PathSearch<'_, '_> {
                 return Err(best.unwrap_or(ChainError::BadSignature { index: top_index }));
             }
             if top.self_issued {
-                return if self.verify(top, top)? {
-                    Ok(())
-                } else {
-                    Err(ChainError::BadSignature { index: top_index })
-                };
+                if !self.verify(top, top)? {
+                    return Err(ChainError::BadSignature { index: top_index });
+                }
+                if top.root_aki_mismatch {
+                    return Err(ChainError::Nonconforming { index: top_index, reason: ROOT_AKI });
+                }
+                return Ok(());
             }
             return Ok(());
         }
 
         for anchor in anchors.iter().filter(|a| a.subject == top.issuer) {
             let attempt = (|| {
+                self.check_anchor(anchor)?;
                 if !self.verify(top, anchor)? {
                     return Err(ChainError::BadSignature { index: top_index });
                 }

@@ -1,26 +1,30 @@
 //! Decoding one certificate, keeping the TBS bytes exactly as they were given.
 
-use der::asn1::{BitString, ObjectIdentifier as Oid};
+use der::asn1::ObjectIdentifier as Oid;
 use der::{Decode, Encode, Reader, SliceReader};
 use x509_cert::TbsCertificate;
 use x509_cert::certificate::Version;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{
+    AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
+    SubjectAltName, SubjectKeyIdentifier,
+};
 use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
 use super::ChainError;
 
 const BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
 const KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+const EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
+const SUBJECT_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.17");
+const SUBJECT_KEY_ID: Oid = Oid::new_unwrap("2.5.29.14");
+const AUTHORITY_KEY_ID: Oid = Oid::new_unwrap("2.5.29.35");
+const NAME_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.30");
+const AUTHORITY_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
 /// Extensions whose criticality the validator honours: those it processes, and
 /// those that only describe the certificate (names, key identifiers, usages).
-const UNDERSTOOD: [Oid; 6] = [
-    BASIC_CONSTRAINTS,
-    KEY_USAGE,
-    Oid::new_unwrap("2.5.29.37"), // extKeyUsage
-    Oid::new_unwrap("2.5.29.17"), // subjectAltName
-    Oid::new_unwrap("2.5.29.14"), // subjectKeyIdentifier
-    Oid::new_unwrap("2.5.29.35"), // authorityKeyIdentifier
-];
+const UNDERSTOOD: [Oid; 7] =
+    [BASIC_CONSTRAINTS, KEY_USAGE, EXT_KEY_USAGE, SUBJECT_ALT_NAME, SUBJECT_KEY_ID, AUTHORITY_KEY_ID, NAME_CONSTRAINTS];
 
 /// One certificate of an `x5c` (or a trust anchor), decoded.
 pub(crate) struct Parsed<'a> {
@@ -42,6 +46,19 @@ pub(crate) struct Parsed<'a> {
     pub path_len: Option<u8>,
     pub key_usage_lacks_cert_sign: bool,
     pub unknown_critical: Option<String>,
+    /// basicConstraints is present and critical.
+    pub basic_constraints_critical: bool,
+    pub has_subject_key_id: bool,
+    pub has_authority_key_id: bool,
+    pub subject_empty: bool,
+    pub has_name_constraints: bool,
+    /// Zero or negative serial number (RFC 5280 §4.1.2.2); tolerated in anchors.
+    pub serial_not_positive: bool,
+    /// Self-issued, with an authorityKeyIdentifier that is not its own key.
+    pub root_aki_mismatch: bool,
+    /// The first RFC 5280 profile rule this certificate breaks on its own,
+    /// wherever it stands in a path.
+    pub defect: Option<&'static str>,
 }
 
 pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, ChainError> {
@@ -70,6 +87,13 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
     let mut path_len = None;
     let mut key_usage_lacks_cert_sign = false;
     let mut unknown_critical = None;
+    let mut basic_constraints_critical = false;
+    let mut key_cert_sign = false;
+    let mut subject_key_id: Option<Vec<u8>> = None;
+    let mut authority_key_id: Option<AuthorityKeyIdentifier> = None;
+    let mut has_name_constraints = false;
+    let mut defects: Vec<&'static str> = Vec::new();
+    let subject_empty = tbs_cert.subject().is_empty();
     let mut seen: Vec<&Oid> = Vec::new();
     for ext in tbs_cert.extensions().into_iter().flatten() {
         if seen.contains(&&ext.extn_id) {
@@ -81,10 +105,42 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
                 let bc = BasicConstraints::from_der(ext.extn_value.as_bytes()).map_err(malformed)?;
                 is_ca = bc.ca;
                 path_len = bc.path_len_constraint;
+                basic_constraints_critical = ext.critical;
             }
             KEY_USAGE => {
                 let ku = KeyUsage::from_der(ext.extn_value.as_bytes()).map_err(malformed)?;
-                key_usage_lacks_cert_sign = !ku.0.contains(KeyUsages::KeyCertSign);
+                key_cert_sign = ku.0.contains(KeyUsages::KeyCertSign);
+                key_usage_lacks_cert_sign = !key_cert_sign;
+            }
+            EXT_KEY_USAGE => match ExtendedKeyUsage::from_der(ext.extn_value.as_bytes()) {
+                Ok(eku) if !eku.0.is_empty() => {}
+                _ => defects.push("extKeyUsage is malformed or empty (RFC 5280 §4.2.1.12)"),
+            },
+            SUBJECT_ALT_NAME => match SubjectAltName::from_der(ext.extn_value.as_bytes()) {
+                Ok(san) if !san.0.is_empty() => {
+                    if subject_empty && !ext.critical {
+                        defects.push("an empty subject needs a critical subjectAltName (RFC 5280 §4.2.1.6)");
+                    }
+                    if !san.0.iter().all(general_name_well_formed) {
+                        defects.push("subjectAltName has a malformed DNS name (RFC 5280 §4.2.1.6)");
+                    }
+                }
+                _ => defects.push("subjectAltName is malformed or empty (RFC 5280 §4.2.1.6)"),
+            },
+            SUBJECT_KEY_ID => match SubjectKeyIdentifier::from_der(ext.extn_value.as_bytes()) {
+                Ok(ski) if !ext.critical => subject_key_id = Some(ski.0.as_bytes().to_vec()),
+                _ => defects.push("subjectKeyIdentifier is critical or malformed (RFC 5280 §4.2.1.2)"),
+            },
+            AUTHORITY_KEY_ID => match AuthorityKeyIdentifier::from_der(ext.extn_value.as_bytes()) {
+                Ok(aki) if !ext.critical && aki.key_identifier.is_some() => authority_key_id = Some(aki),
+                _ => defects
+                    .push("authorityKeyIdentifier is critical, malformed or lacks keyIdentifier (RFC 5280 §4.2.1.1)"),
+            },
+            NAME_CONSTRAINTS => has_name_constraints = true,
+            AUTHORITY_INFO_ACCESS => {
+                if AuthorityInfoAccessSyntax::from_der(ext.extn_value.as_bytes()).is_err() {
+                    defects.push("authorityInfoAccess is malformed (RFC 5280 §4.2.2.1)");
+                }
             }
             _ => {}
         }
@@ -94,6 +150,24 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
     }
     // basicConstraints means nothing outside v3 (RFC 5280 §4.1.2.1).
     let v3 = tbs_cert.version() == Version::V3;
+    let self_issued = subject == issuer;
+    if !v3 {
+        defects.insert(0, "not a version 3 certificate");
+    }
+    let serial = tbs_cert.serial_number().as_bytes();
+    let serial_not_positive = serial.iter().all(|&b| b == 0) || serial.first().is_some_and(|&b| b & 0x80 != 0);
+    if key_cert_sign && !is_ca {
+        defects.push("keyCertSign is asserted without basicConstraints cA (RFC 5280 §4.2.1.3)");
+    }
+    // A self-signed root's authorityKeyIdentifier, if any, names its own key
+    // and nothing else. (A self-issued certificate signed by another key, as in
+    // a key rollover, names that key: this applies only to a path's root.)
+    let root_aki_mismatch = self_issued
+        && authority_key_id.as_ref().is_some_and(|aki| {
+            aki.key_identifier.as_ref().map(|k| k.as_bytes()) != subject_key_id.as_deref()
+                || aki.authority_cert_issuer.is_some()
+                || aki.authority_cert_serial_number.is_some()
+        });
 
     Ok(Parsed {
         index,
@@ -102,7 +176,7 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
         signature,
         tbs_algorithm: tbs_cert.signature().clone(),
         outer_algorithm,
-        self_issued: subject == issuer,
+        self_issued,
         spki,
         spki_der,
         subject,
@@ -113,7 +187,34 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
         path_len,
         key_usage_lacks_cert_sign,
         unknown_critical,
+        basic_constraints_critical,
+        has_subject_key_id: subject_key_id.is_some(),
+        has_authority_key_id: authority_key_id.is_some(),
+        subject_empty,
+        has_name_constraints,
+        serial_not_positive,
+        root_aki_mismatch,
+        defect: defects.first().copied(),
     })
+}
+
+/// Whether a DNS name in a subjectAltName is a preferred-syntax host name
+/// (letters, digits, hyphens; labels of 1–63), optionally `*.`-prefixed.
+fn general_name_well_formed(name: &GeneralName) -> bool {
+    let GeneralName::DnsName(dns) = name else {
+        return true;
+    };
+    let dns = dns.as_str();
+    let host = dns.strip_prefix("*.").unwrap_or(dns);
+    !host.is_empty()
+        && dns.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 /// The signature BIT STRING's bytes, borrowed from the input.
@@ -128,6 +229,3 @@ impl BitStringRefBytes {
         Ok(bits.raw_bytes())
     }
 }
-
-#[allow(dead_code)]
-fn _assert_bitstring_owned(_: BitString) {}

@@ -128,7 +128,8 @@ impl Ca {
     /// An intermediate CA signed by `self`.
     pub fn intermediate(&self, common_name: &str, alg: &'static SignatureAlgorithm) -> Self {
         let key = Holder::with(alg).key;
-        let params = ca_params(common_name, None);
+        let mut params = ca_params(common_name, None);
+        params.use_authority_key_identifier_extension = true;
         let der = params.signed_by(&key, &self.issuer).unwrap().der().to_vec();
         Self { der, issuer: Issuer::new(params, key) }
     }
@@ -149,6 +150,7 @@ impl Ca {
         params.distinguished_name = dn(common_name);
         params.not_before = rcgen::date_time_ymd(2026, 1, 1);
         params.not_after = rcgen::date_time_ymd(2027, 1, 1);
+        params.use_authority_key_identifier_extension = true;
         tweak(&mut params);
         params.signed_by(key, &self.issuer).unwrap().der().to_vec()
     }
