@@ -137,10 +137,8 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
                     .push("authorityKeyIdentifier is critical, malformed or lacks keyIdentifier (RFC 5280 §4.2.1.1)"),
             },
             NAME_CONSTRAINTS => has_name_constraints = true,
-            AUTHORITY_INFO_ACCESS => {
-                if AuthorityInfoAccessSyntax::from_der(ext.extn_value.as_bytes()).is_err() {
-                    defects.push("authorityInfoAccess is malformed (RFC 5280 §4.2.2.1)");
-                }
+            AUTHORITY_INFO_ACCESS if AuthorityInfoAccessSyntax::from_der(ext.extn_value.as_bytes()).is_err() => {
+                defects.push("authorityInfoAccess is malformed (RFC 5280 §4.2.2.1)");
             }
             _ => {}
         }
