@@ -6,7 +6,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use der::{Decode, Encode};
+use der::{Decode, Encode, Reader, SliceReader};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use x509_cert::request::CertReq;
 
@@ -27,6 +27,13 @@ pub enum CsrError {
     /// Not a DER-encoded PKCS#10 `CertificationRequest`, or bytes follow it.
     #[error("the CSR is not a DER-encoded PKCS#10 request: {0}")]
     Malformed(String),
+    /// The CSR's key or signature algorithm is weak or not supported.
+    #[error("the CSR uses a weak or unsupported key or signature algorithm")]
+    UnsupportedAlgorithm,
+    /// The CSR's signature does not verify with its own key: whoever made it
+    /// does not hold the key.
+    #[error("the CSR's signature does not verify with its public key")]
+    BadSignature,
 }
 
 /// A parsed PKCS#10 certificate signing request (DER).
@@ -37,13 +44,32 @@ pub struct Csr {
 }
 
 impl Csr {
-    /// Parses a DER-encoded PKCS#10 request. Trailing bytes are refused.
+    /// Parses a DER-encoded PKCS#10 request and checks its signature (proof
+    /// that its maker holds the key). Trailing bytes are refused.
     pub fn from_der(der: &[u8]) -> Result<Self, CsrError> {
         if der.len() > MAX_CSR_LEN {
             return Err(CsrError::TooLarge { len: der.len() });
         }
-        let request = CertReq::from_der(der).map_err(|e| CsrError::Malformed(e.to_string()))?;
-        let spki = request.info.public_key.to_der().map_err(|e| CsrError::Malformed(e.to_string()))?;
+        let malformed = |e: der::Error| CsrError::Malformed(e.to_string());
+        let request = CertReq::from_der(der).map_err(malformed)?;
+        // The signature covers the request info as given, not a re-encoding.
+        let mut reader = SliceReader::new(der).map_err(malformed)?;
+        let info = reader
+            .sequence(|r| {
+                let info = r.tlv_bytes()?;
+                r.tlv_bytes()?;
+                r.tlv_bytes()?;
+                Ok::<_, der::Error>(info)
+            })
+            .map_err(malformed)?;
+        let signature =
+            request.signature.as_bytes().ok_or_else(|| CsrError::Malformed("the signature has unused bits".into()))?;
+        match crate::x5c::verify_signature(&request.algorithm, &request.info.public_key, info, signature) {
+            Ok(true) => {}
+            Ok(false) => return Err(CsrError::BadSignature),
+            Err(()) => return Err(CsrError::UnsupportedAlgorithm),
+        }
+        let spki = request.info.public_key.to_der().map_err(malformed)?;
         Ok(Self { der: der.into(), spki: spki.into() })
     }
 

@@ -703,6 +703,18 @@ impl PathSearch<'_, '_> {
     }
 }
 
+/// Whether `signature` over `message` verifies with `key` under `algorithm`,
+/// with the same algorithms and key sizes as chain validation; `Err` when
+/// either cannot be used.
+pub(crate) fn verify_signature(
+    algorithm: &x509_cert::spki::AlgorithmIdentifierOwned,
+    key: &x509_cert::spki::SubjectPublicKeyInfoOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, ()> {
+    algorithms::verify(algorithm, key, message, signature).map_err(|_| ())
+}
+
 /// The base64url SHA-1 thumbprint of a DER certificate: `x5t`.
 pub fn thumbprint(der: &[u8]) -> String {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -134,6 +134,16 @@ impl Ca {
         Self { der, issuer: Issuer::new(params, key) }
     }
 
+    /// An intermediate CA (P-256) whose parameters `tweak` may change first.
+    pub fn intermediate_with(&self, common_name: &str, tweak: impl FnOnce(&mut CertificateParams)) -> Self {
+        let key = Holder::p256().key;
+        let mut params = ca_params(common_name, None);
+        params.use_authority_key_identifier_extension = true;
+        tweak(&mut params);
+        let der = params.signed_by(&key, &self.issuer).unwrap().der().to_vec();
+        Self { der, issuer: Issuer::new(params, key) }
+    }
+
     /// A leaf for the key `key`, subject `common_name`, signed by this CA.
     pub fn sign(&self, common_name: &str, key: &impl PublicKeyData) -> Vec<u8> {
         self.sign_with(common_name, key, |_| {})
@@ -169,4 +179,171 @@ pub fn b64(der: &[u8]) -> String {
 
 pub fn request_id(n: u128) -> RequestId {
     RequestId::from_u128(n)
+}
+
+impl Ca {
+    /// The CA's private key, PKCS#8 DER.
+    pub fn key_pkcs8(&self) -> Vec<u8> {
+        self.issuer.key().serialize_der()
+    }
+
+    /// The CA's `SubjectPublicKeyInfo`, DER.
+    pub fn spki(&self) -> Vec<u8> {
+        self.issuer.key().subject_public_key_info()
+    }
+}
+
+/// Hash functions a signature scheme can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hash {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+/// Signature schemes certificates can be re-signed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    RsaPkcs1(Hash),
+    RsaPss(Hash),
+    Ecdsa(Hash),
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+}
+
+/// The DER `AlgorithmIdentifier` of a scheme (RSA-PSS with MGF1 of the same
+/// hash and a salt as long as the hash, as RFC 4055 recommends).
+pub fn algorithm_id(scheme: Scheme) -> Vec<u8> {
+    let (hash_oid, hash_len) = match scheme {
+        Scheme::RsaPkcs1(h) | Scheme::RsaPss(h) | Scheme::Ecdsa(h) => match h {
+            Hash::Sha256 => ("608648016503040201", 32u8),
+            Hash::Sha384 => ("608648016503040202", 48),
+            Hash::Sha512 => ("608648016503040203", 64),
+        },
+    };
+    match scheme {
+        Scheme::RsaPkcs1(h) => hex(&format!(
+            "300d06092a864886f70d0101{}0500",
+            match h {
+                Hash::Sha256 => "0b",
+                Hash::Sha384 => "0c",
+                Hash::Sha512 => "0d",
+            }
+        )),
+        Scheme::Ecdsa(h) => hex(&format!(
+            "300a06082a8648ce3d0403{}",
+            match h {
+                Hash::Sha256 => "02",
+                Hash::Sha384 => "03",
+                Hash::Sha512 => "04",
+            }
+        )),
+        Scheme::RsaPss(_) => hex(&format!(
+            "304106092a864886f70d01010a3034a00f300d0609{hash_oid}0500a11c301a06092a864886f70d010108300d0609{hash_oid}0500a2030201{hash_len:02x}"
+        )),
+    }
+}
+
+/// DER TLV with tag `tag` around `content`.
+pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|&b| b == 0).collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// The elements of a DER SEQUENCE, each as its whole TLV.
+pub fn sequence_elements(der: &[u8]) -> Vec<Vec<u8>> {
+    use der::{Reader, SliceReader};
+    let mut reader = SliceReader::new(der).unwrap();
+    reader
+        .sequence(|r| {
+            let mut out = Vec::new();
+            while !r.is_finished() {
+                out.push(r.tlv_bytes()?.to_vec());
+            }
+            Ok::<_, der::Error>(out)
+        })
+        .unwrap()
+}
+
+/// Re-signs `cert` with `issuer_pkcs8` under `scheme`: the TBS's signature
+/// field and the outer algorithm become `scheme`'s (or `outer` when given, to
+/// make them differ).
+pub fn resign_with(cert: &[u8], issuer_pkcs8: &[u8], scheme: Scheme, outer: Option<Vec<u8>>) -> Vec<u8> {
+    use aws_lc_rs::{digest, rand::SystemRandom, signature};
+    let parts = sequence_elements(cert);
+    let mut tbs_parts = sequence_elements(&parts[0]);
+    let alg = algorithm_id(scheme);
+    tbs_parts[2] = alg.clone();
+    let tbs = tlv(0x30, &tbs_parts.concat());
+    let rng = SystemRandom::new();
+    let digest_alg = |h| match h {
+        Hash::Sha256 => &digest::SHA256,
+        Hash::Sha384 => &digest::SHA384,
+        Hash::Sha512 => &digest::SHA512,
+    };
+    let signature = match scheme {
+        Scheme::RsaPkcs1(h) | Scheme::RsaPss(h) => {
+            let key = signature::RsaKeyPair::from_pkcs8(issuer_pkcs8).unwrap();
+            let encoding: &'static dyn signature::RsaEncoding = match scheme {
+                Scheme::RsaPkcs1(_) => match h {
+                    Hash::Sha256 => &signature::RSA_PKCS1_SHA256,
+                    Hash::Sha384 => &signature::RSA_PKCS1_SHA384,
+                    Hash::Sha512 => &signature::RSA_PKCS1_SHA512,
+                },
+                _ => match h {
+                    Hash::Sha256 => &signature::RSA_PSS_SHA256,
+                    Hash::Sha384 => &signature::RSA_PSS_SHA384,
+                    Hash::Sha512 => &signature::RSA_PSS_SHA512,
+                },
+            };
+            let mut sig = vec![0; key.public_modulus_len()];
+            key.sign(encoding, &rng, &tbs, &mut sig).unwrap();
+            sig
+        }
+        Scheme::Ecdsa(h) => {
+            // ECDSA signs the hash truncated (or zero-extended) to the curve's
+            // size, so any hash can be signed through the curve's own digest.
+            let full = digest::digest(digest_alg(h), &tbs);
+            let curves: [(&'static signature::EcdsaSigningAlgorithm, &'static digest::Algorithm); 3] = [
+                (&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &digest::SHA256),
+                (&signature::ECDSA_P384_SHA384_ASN1_SIGNING, &digest::SHA384),
+                (&signature::ECDSA_P521_SHA512_ASN1_SIGNING, &digest::SHA512),
+            ];
+            let (key, curve_digest) = curves
+                .iter()
+                .find_map(|(alg, d)| signature::EcdsaKeyPair::from_pkcs8(alg, issuer_pkcs8).ok().map(|k| (k, *d)))
+                .unwrap();
+            let n = curve_digest.output_len();
+            let bytes = full.as_ref();
+            let value: Vec<u8> = if bytes.len() >= n {
+                bytes[..n].to_vec()
+            } else {
+                let mut v = vec![0; n - bytes.len()];
+                v.extend_from_slice(bytes);
+                v
+            };
+            let imported = digest::Digest::import_less_safe(&value, curve_digest).unwrap();
+            key.sign_digest(&imported).unwrap().as_ref().to_vec()
+        }
+    };
+    let mut bits = vec![0u8];
+    bits.extend(signature);
+    let outer = outer.unwrap_or(alg);
+    tlv(0x30, &[tbs, outer, tlv(0x03, &bits)].concat())
+}
+
+/// [`resign_with`] with the same algorithm outside and inside.
+pub fn resign(cert: &[u8], issuer_pkcs8: &[u8], scheme: Scheme) -> Vec<u8> {
+    resign_with(cert, issuer_pkcs8, scheme, None)
 }
