@@ -73,17 +73,22 @@ impl CreateRequest {
 
     /// The issuer the policy names; `Unknown` when it names none.
     pub fn issuer(&self) -> Result<IssuerRef, OperationError> {
-        let params = self.policy.issuer.as_ref();
-        let name = match params.and_then(|p| p.name.as_deref()) {
-            None => IssuerName::unknown(),
-            Some(name) => IssuerName::new(name).map_err(OperationError::InvalidIssuerName)?,
-        };
-        Ok(IssuerRef {
-            name,
-            cty: params.and_then(|p| p.cty.clone()),
-            cert_transparency: params.and_then(|p| p.cert_transparency),
-        })
+        issuer_of(&self.policy)
     }
+}
+
+/// The issuer a policy names; `Unknown` when it names none.
+pub(crate) fn issuer_of(policy: &CertificatePolicy) -> Result<IssuerRef, OperationError> {
+    let params = policy.issuer.as_ref();
+    let name = match params.and_then(|p| p.name.as_deref()) {
+        None => IssuerName::unknown(),
+        Some(name) => IssuerName::new(name).map_err(OperationError::InvalidIssuerName)?,
+    };
+    Ok(IssuerRef {
+        name,
+        cty: params.and_then(|p| p.cty.clone()),
+        cert_transparency: params.and_then(|p| p.cert_transparency),
+    })
 }
 
 /// How chains are validated on merge, on issue and on import.
@@ -355,8 +360,7 @@ impl Certificate {
         _now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<Option<Effect>, OperationError> {
-        self.refuse_while_in_progress()?;
-        let issuer = request.issuer()?;
+        let issuer = self.check_create(&request.policy)?;
         let request_id = ids.request_id();
         let effect = match issuer.name.mode() {
             IssuerMode::Manual => None,
@@ -377,20 +381,34 @@ impl Certificate {
         Ok(effect)
     }
 
-    /// Imports a certificate chain (`POST …/import`): the key holder checked the
-    /// private key; the chain is validated with `x5c[0]` as its leaf. Refused
+    /// Whether a create under `policy` would be accepted (everything but the
+    /// issuer's registration, which is the vault's): the issuer it names.
+    pub fn check_create(&self, policy: &CertificatePolicy) -> Result<IssuerRef, OperationError> {
+        self.refuse_while_in_progress()?;
+        issuer_of(policy)
+    }
+
+    /// Whether an import would be accepted before its chain is looked at.
+    pub fn check_import(&self) -> Result<(), OperationError> {
+        self.refuse_while_in_progress()
+    }
+
+    /// Imports a certificate chain (`POST …/import`). The leaf is the
+    /// certificate carrying `leaf_key` (the imported private key's public key,
+    /// which the key holder now holds), or `x5c[0]` when none is given. Refused
     /// while the pending object is `inProgress`; otherwise the pending object is
     /// gone and the chain becomes a new version.
     pub fn import(
         &mut self,
         x5c: &[impl AsRef<[u8]>],
+        leaf_key: Option<&[u8]>,
         policy: Option<CertificatePolicy>,
         options: &ChainOptions,
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<VersionId, OperationError> {
-        self.refuse_while_in_progress()?;
-        let chain = x5c::validate_der(x5c, &options.policy(now, None))?;
+        self.check_import()?;
+        let chain = x5c::validate_der(x5c, &options.policy(now, leaf_key))?;
         let version = ids.version_id();
         self.versions.push(CertificateVersion::from_chain(version, chain, true, now, None));
         self.pending = None;
@@ -466,18 +484,22 @@ impl Certificate {
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<VersionId, OperationError> {
-        let pending = self.pending(None)?;
-        match (&pending.status, pending.mode()) {
-            (Status::Completed { .. }, _) => {
-                return Err(OperationError::AlreadyCompleted { name: self.name.clone() });
-            }
-            (Status::InProgress, IssuerMode::SelfSigned | IssuerMode::Provider) => {
-                return Err(OperationError::MergeForbidden { issuer: pending.issuer.name.clone() });
-            }
-            (Status::InProgress, IssuerMode::Manual) | (Status::Failed { .. } | Status::Cancelled, _) => {}
-        }
+        let pending = self.check_merge()?;
         let chain = x5c::validate_der(x5c, &options.policy(now, Some(pending.csr.public_key())))?;
         Ok(self.complete(chain, now, ids))
+    }
+
+    /// Whether a merge would be accepted before its chain is looked at: the
+    /// pending object it would complete.
+    pub fn check_merge(&self) -> Result<&PendingCertificate, OperationError> {
+        let pending = self.pending(None)?;
+        match (&pending.status, pending.mode()) {
+            (Status::Completed { .. }, _) => Err(OperationError::AlreadyCompleted { name: self.name.clone() }),
+            (Status::InProgress, IssuerMode::SelfSigned | IssuerMode::Provider) => {
+                Err(OperationError::MergeForbidden { issuer: pending.issuer.name.clone() })
+            }
+            (Status::InProgress, IssuerMode::Manual) | (Status::Failed { .. } | Status::Cancelled, _) => Ok(pending),
+        }
     }
 
     fn complete(&mut self, chain: ValidatedChain, now: OffsetDateTime, ids: &mut impl IdGenerator) -> VersionId {

@@ -52,9 +52,13 @@ mod certificate;
 mod csr;
 mod error;
 mod ids;
+mod keys;
+#[cfg(feature = "memory-keys")]
+pub mod memory;
 mod name;
 mod pending;
 pub mod policy;
+pub mod rest;
 mod vault;
 mod vault_url;
 pub mod wire;
@@ -66,6 +70,7 @@ pub use certificate::{
 pub use csr::{Csr, CsrError, MAX_CSR_LEN};
 pub use error::{OperationError, StaleReason};
 pub use ids::{IdGenerator, InvalidId, RequestId, SequentialIds, VersionId};
+pub use keys::{Curve, InvalidKeyRequest, KeyHolder, KeyHolderError, KeyRequest, KeyType};
 pub use name::{CertificateName, InvalidName, IssuerMode, IssuerName, MAX_NAME_LEN};
 pub use pending::{
     Failure, ISSUER_STATUS_DETAILS, IssuerRef, MANUAL_STATUS_DETAILS, PendingCertificate, Status, StatusKind,

@@ -137,15 +137,31 @@ impl Vault {
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<Option<Effect>, OperationError> {
-        let issuer = request.issuer()?;
+        self.check_create(name, &request.policy)?;
+        self.write(name, |c| c.create(request, now, ids))
+    }
+
+    /// Whether a create of `name` under `policy` would be accepted: the
+    /// pending object is not in progress, and the issuer is valid and
+    /// registered (or `Self`, `Unknown`).
+    pub fn check_create(&self, name: &CertificateName, policy: &CertificatePolicy) -> Result<(), OperationError> {
+        let issuer = self.read(name, |c| c.check_create(policy))?;
         if issuer.name.mode() == IssuerMode::Provider && !self.issuers.contains_key(&issuer.name) {
-            // A create that would be refused anyway for being in progress says so first.
-            if self.read(name, |c| Ok(c.current_pending().is_some_and(PendingCertificate::is_in_progress)))? {
-                return Err(OperationError::InProgress);
-            }
             return Err(OperationError::UnknownIssuer { name: issuer.name });
         }
-        self.write(name, |c| c.create(request, now, ids))
+        Ok(())
+    }
+
+    /// Whether an import into `name` would be accepted before its chain is
+    /// looked at.
+    pub fn check_import(&self, name: &CertificateName) -> Result<(), OperationError> {
+        self.read(name, Certificate::check_import)
+    }
+
+    /// Whether a merge into `name` would be accepted before its chain is
+    /// looked at.
+    pub fn check_merge(&self, name: &CertificateName) -> Result<(), OperationError> {
+        self.read(name, |c| c.check_merge().map(|_| ()))
     }
 
     /// [`Certificate::import`].
@@ -153,12 +169,13 @@ impl Vault {
         &mut self,
         name: &CertificateName,
         x5c: &[impl AsRef<[u8]>],
+        leaf_key: Option<&[u8]>,
         policy: Option<CertificatePolicy>,
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<VersionId, OperationError> {
         let options = &self.chain_options;
-        write_entry(&mut self.entries, name, |c| c.import(x5c, policy, options, now, ids))
+        write_entry(&mut self.entries, name, |c| c.import(x5c, leaf_key, policy, options, now, ids))
     }
 
     /// [`Certificate::pending`].

@@ -146,7 +146,7 @@ fn create_or_import_while_in_progress_is_409_forbidden() {
         let name = f.name.clone();
         f.refused(|v, ids| v.create(&name, request, now(), ids), 409, "Forbidden", IN_PROGRESS);
         let leaf = f.ca.sign("other", &Holder::p256().key);
-        f.refused(|v, ids| v.import(&name, &[leaf], None, now(), ids), 409, "Forbidden", IN_PROGRESS);
+        f.refused(|v, ids| v.import(&name, &[leaf], None, None, now(), ids), 409, "Forbidden", IN_PROGRESS);
     }
 }
 
@@ -180,7 +180,7 @@ fn get_pending_is_404_when_never_created_deleted_imported_or_request_id_differs(
     f.create(None);
     f.vault.request_cancellation(&name, None, now()).unwrap();
     let leaf = f.ca.sign("imported", &Holder::p256().key);
-    f.vault.import(&name, &[leaf], None, now(), &mut f.ids).unwrap();
+    f.vault.import(&name, &[leaf], None, None, now(), &mut f.ids).unwrap();
     f.refused(|v, _| v.pending(&name, None).cloned(), 404, "PendingCertificateNotFound", message);
 }
 

@@ -1,0 +1,289 @@
+//! Keys in memory on `aws-lc-rs` (through rcgen), and a provider simulator:
+//! for examples, tests and embedders that want them (feature `memory-keys`).
+//!
+//! Unlike the rest of the crate, these draw randomness: they make real keys.
+
+use std::collections::HashMap;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    PublicKeyData, SignatureAlgorithm,
+};
+use time::{Duration, OffsetDateTime};
+use x509_cert::der::Decode;
+use x509_cert::spki::SubjectPublicKeyInfoOwned;
+
+use crate::certificate::{Effect, Issued};
+use crate::csr::Csr;
+use crate::error::OperationError;
+use crate::ids::{IdGenerator, RequestId};
+use crate::keys::{Curve, KeyHolder, KeyHolderError, KeyRequest, KeyType};
+use crate::name::CertificateName;
+use crate::pending::Failure;
+use crate::vault::Vault;
+
+fn rejected(e: impl std::fmt::Display) -> KeyHolderError {
+    KeyHolderError::Rejected(e.to_string())
+}
+
+fn failed(e: impl std::fmt::Display) -> KeyHolderError {
+    KeyHolderError::Failed(e.to_string())
+}
+
+/// Parses `CN=…, O=…, OU=…, C=…, L=…, ST=…` (no escapes) into a name.
+fn distinguished_name(subject: &str) -> Result<DistinguishedName, KeyHolderError> {
+    let mut dn = DistinguishedName::new();
+    for part in subject.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, value) = part.split_once('=').ok_or_else(|| rejected(format!("subject part {part:?} has no '='")))?;
+        let kind = match key.trim().to_ascii_uppercase().as_str() {
+            "CN" => DnType::CommonName,
+            "O" => DnType::OrganizationName,
+            "OU" => DnType::OrganizationalUnitName,
+            "C" => DnType::CountryName,
+            "L" => DnType::LocalityName,
+            "ST" | "S" => DnType::StateOrProvinceName,
+            other => return Err(rejected(format!("subject attribute {other:?} is not supported"))),
+        };
+        dn.push(kind, value.trim());
+    }
+    Ok(dn)
+}
+
+fn params_for(request: &KeyRequest, now: OffsetDateTime) -> Result<CertificateParams, KeyHolderError> {
+    let mut params = CertificateParams::new(request.dns_names.clone()).map_err(rejected)?;
+    params.distinguished_name = distinguished_name(&request.subject)?;
+    params.not_before = now;
+    params.not_after = now + Duration::days(30 * i64::from(request.validity_months));
+    Ok(params)
+}
+
+/// The public key of a CSR, as rcgen needs it to sign a certificate for it.
+#[derive(Debug, Clone)]
+pub struct SpkiKey {
+    bits: Vec<u8>,
+    alg: &'static SignatureAlgorithm,
+}
+
+impl SpkiKey {
+    /// The key a `SubjectPublicKeyInfo` (DER) carries, if it is RSA, EC
+    /// (P-256, P-384, P-521) or Ed25519.
+    pub fn from_spki(spki: &[u8]) -> Result<Self, KeyHolderError> {
+        let spki = SubjectPublicKeyInfoOwned::from_der(spki).map_err(rejected)?;
+        let curve = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<x509_cert::der::asn1::ObjectIdentifier>().ok())
+            .map(|c| c.to_string());
+        let alg: &'static SignatureAlgorithm = match (spki.algorithm.oid.to_string().as_str(), curve.as_deref()) {
+            ("1.2.840.113549.1.1.1", _) => &rcgen::PKCS_RSA_SHA256,
+            ("1.2.840.10045.2.1", Some("1.2.840.10045.3.1.7")) => &rcgen::PKCS_ECDSA_P256_SHA256,
+            ("1.2.840.10045.2.1", Some("1.3.132.0.34")) => &rcgen::PKCS_ECDSA_P384_SHA384,
+            ("1.2.840.10045.2.1", Some("1.3.132.0.35")) => &rcgen::PKCS_ECDSA_P521_SHA512,
+            ("1.3.101.112", _) => &rcgen::PKCS_ED25519,
+            _ => return Err(rejected("the public key's type is not supported")),
+        };
+        let bits = spki.subject_public_key.as_bytes().ok_or_else(|| rejected("the public key has unused bits"))?;
+        Ok(Self { bits: bits.to_vec(), alg })
+    }
+}
+
+impl PublicKeyData for SpkiKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.bits
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        self.alg
+    }
+}
+
+/// A [`KeyHolder`] keeping real keys in memory, indexed by public key.
+#[derive(Default)]
+pub struct MemoryKeyHolder {
+    keys: HashMap<Vec<u8>, KeyPair>,
+}
+
+impl std::fmt::Debug for MemoryKeyHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryKeyHolder").field("keys", &self.keys.len()).finish()
+    }
+}
+
+impl MemoryKeyHolder {
+    /// An empty key holder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many keys it holds.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether it holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The private key (PKCS#8 DER) behind a public key, if held.
+    pub fn private_key(&self, spki: &[u8]) -> Option<Vec<u8>> {
+        self.keys.get(spki).map(KeyPair::serialize_der)
+    }
+}
+
+impl KeyHolder for MemoryKeyHolder {
+    fn create_key(&mut self, _name: &CertificateName, request: &KeyRequest) -> Result<Csr, KeyHolderError> {
+        let key = match request.key_type {
+            KeyType::Rsa { bits } => {
+                let size = match bits {
+                    2048 => rcgen::RsaKeySize::_2048,
+                    3072 => rcgen::RsaKeySize::_3072,
+                    4096 => rcgen::RsaKeySize::_4096,
+                    other => return Err(rejected(format!("RSA key size {other} is not supported"))),
+                };
+                KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size)
+            }
+            KeyType::Ec(Curve::P256) => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
+            KeyType::Ec(Curve::P384) => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
+            KeyType::Ec(Curve::P521) => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512),
+        }
+        .map_err(failed)?;
+        let params = params_for(request, OffsetDateTime::UNIX_EPOCH)?;
+        let csr = params.serialize_request(&key).map_err(failed)?;
+        let csr = Csr::from_der(csr.der()).map_err(failed)?;
+        self.keys.insert(csr.public_key().to_vec(), key);
+        Ok(csr)
+    }
+
+    fn sign_self(
+        &mut self,
+        _name: &CertificateName,
+        csr: &Csr,
+        request: &KeyRequest,
+        now: OffsetDateTime,
+    ) -> Result<Vec<u8>, KeyHolderError> {
+        let key = self.keys.get(csr.public_key()).ok_or_else(|| rejected("no key is held for this CSR"))?;
+        let params = params_for(request, now)?;
+        Ok(params.self_signed(key).map_err(failed)?.der().to_vec())
+    }
+
+    fn import_key(&mut self, _name: &CertificateName, pkcs8: &[u8]) -> Result<Vec<u8>, KeyHolderError> {
+        let key = KeyPair::try_from(pkcs8).map_err(|e| rejected(format!("the private key cannot be read: {e}")))?;
+        let spki = key.subject_public_key_info();
+        self.keys.insert(spki.clone(), key);
+        Ok(spki)
+    }
+}
+
+/// A simulated issuer provider: a CA in memory that signs the CSR's key when
+/// told to, or fails, or cancels. It remembers the CSRs it was sent
+/// ([`Effect::SubmitToIssuer`]), so it can answer a request after it was
+/// replaced — and be refused, as a late provider would be.
+pub struct ProviderSimulator {
+    ca: Issuer<'static, KeyPair>,
+    ca_der: Vec<u8>,
+    submitted: HashMap<(CertificateName, RequestId), Csr>,
+}
+
+impl std::fmt::Debug for ProviderSimulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSimulator").field("submitted", &self.submitted.len()).finish_non_exhaustive()
+    }
+}
+
+impl ProviderSimulator {
+    /// A provider whose CA (P-256, self-signed) has the common name `ca_name`.
+    pub fn new(ca_name: &str) -> Result<Self, KeyHolderError> {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(failed)?;
+        let mut params = CertificateParams::new(Vec::<String>::new()).map_err(failed)?;
+        params.distinguished_name = distinguished_name(&format!("CN={ca_name}"))?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_der = params.self_signed(&key).map_err(failed)?.der().to_vec();
+        Ok(Self { ca: Issuer::new(params, key), ca_der, submitted: HashMap::new() })
+    }
+
+    /// The CA's certificate (DER): a trust anchor for the vault, if wanted.
+    pub fn ca_certificate(&self) -> &[u8] {
+        &self.ca_der
+    }
+
+    /// Records what the core asked of the provider.
+    pub fn observe(&mut self, name: &CertificateName, effect: &Effect) {
+        if let Effect::SubmitToIssuer { request_id, csr, .. } = effect {
+            self.submitted.insert((name.clone(), *request_id), csr.clone());
+        }
+    }
+
+    /// The chain this CA issues for `csr`'s key (leaf, CA), valid from `now`.
+    pub fn sign(&self, csr: &Csr, subject: &str, now: OffsetDateTime) -> Result<Vec<Vec<u8>>, KeyHolderError> {
+        let key = SpkiKey::from_spki(csr.public_key())?;
+        let request = KeyRequest {
+            key_type: KeyType::Ec(Curve::P256),
+            subject: subject.to_owned(),
+            dns_names: Vec::new(),
+            validity_months: 12,
+        };
+        let mut params = params_for(&request, now - Duration::hours(1))?;
+        params.use_authority_key_identifier_extension = true;
+        let leaf = params.signed_by(&key, &self.ca).map_err(failed)?;
+        Ok(vec![leaf.der().to_vec(), self.ca_der.clone()])
+    }
+
+    fn csr_for(&self, vault: &Vault, name: &CertificateName, request_id: RequestId) -> Option<Csr> {
+        if let Some(csr) = self.submitted.get(&(name.clone(), request_id)) {
+            return Some(csr.clone());
+        }
+        vault.pending(name, Some(request_id)).ok().map(|p| p.csr().clone())
+    }
+
+    /// Issues request `request_id` of `name`: signs its CSR's key and reports
+    /// the chain. A request the vault no longer waits for is refused.
+    pub fn issue(
+        &mut self,
+        vault: &mut Vault,
+        name: &CertificateName,
+        request_id: RequestId,
+        now: OffsetDateTime,
+        ids: &mut impl IdGenerator,
+    ) -> Result<Issued, OperationError> {
+        // A request the vault does not know is refused as stale before any
+        // chain is looked at, so an empty chain stands in for it.
+        let chain = match self.csr_for(vault, name, request_id) {
+            Some(csr) => match self.sign(&csr, &format!("CN={name}"), now) {
+                Ok(chain) => chain,
+                Err(e) => {
+                    let failure = Failure::new(Failure::ISSUER_ERROR, e.to_string());
+                    vault.failed(name, request_id, failure, now)?;
+                    return Ok(Issued::Refused(crate::x5c::ChainError::Empty));
+                }
+            },
+            None => Vec::new(),
+        };
+        vault.issued(name, request_id, &chain, now, ids)
+    }
+
+    /// Reports that request `request_id` of `name` failed.
+    pub fn fail(
+        &mut self,
+        vault: &mut Vault,
+        name: &CertificateName,
+        request_id: RequestId,
+        failure: Failure,
+        now: OffsetDateTime,
+    ) -> Result<(), OperationError> {
+        vault.failed(name, request_id, failure, now)
+    }
+
+    /// Reports that request `request_id` of `name` was cancelled.
+    pub fn cancel(
+        &mut self,
+        vault: &mut Vault,
+        name: &CertificateName,
+        request_id: RequestId,
+        now: OffsetDateTime,
+    ) -> Result<(), OperationError> {
+        vault.cancelled(name, request_id, now)
+    }
+}

@@ -1,0 +1,595 @@
+//! The REST surface as a pure function: a request (method, path with query,
+//! body bytes) in, a response (status, headers, body bytes) out, exactly as the
+//! service answers. This is the only module that knows routes, query strings
+//! and JSON bytes. Any HTTP server or test double becomes a Key Vault
+//! certificate-operations endpoint by forwarding requests to [`handle`].
+//!
+//! | method | path | success | refusals |
+//! |---|---|---|---|
+//! | `POST` | `/certificates/{name}/create` | 202, `Location`, `Retry-After: 10` | 400, 409 |
+//! | `GET` | `/certificates/{name}/pending` | 200 (`Retry-After: 10` while `inProgress`) | 400, 404 |
+//! | `PATCH` | `/certificates/{name}/pending` | 200 | 400, 404 |
+//! | `DELETE` | `/certificates/{name}/pending` | 200 | 400, 404 |
+//! | `POST` | `/certificates/{name}/pending/merge` | 201, `Location` | 400, 403, 404, 409 |
+//! | `POST` | `/certificates/{name}/import` | 200 | 400, 409 |
+//! | `GET` | `/certificates/{name}[/]`, `/certificates/{name}/{version}` | 200 | 400, 404 |
+//! | `PUT`, `GET`, `DELETE` | `/certificates/issuers/{issuer}` | 200 | 400, 404 |
+//!
+//! Every route needs `api-version`; `request_id` (32 hex digits) is optional on
+//! the pending routes. Every refusal has the body `{"error":{"code","message"}}`
+//! and changes nothing.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::certificate::{CreateRequest, Effect};
+use crate::error::OperationError;
+use crate::ids::{IdGenerator, RequestId, VersionId};
+use crate::keys::{InvalidKeyRequest, KeyHolder, KeyHolderError, KeyRequest};
+use crate::name::{CertificateName, InvalidName, IssuerMode, IssuerName};
+use crate::policy::Attributes;
+use crate::vault::{Issuer, Vault};
+use crate::wire::{
+    CertificateBundle, CertificateCreateParameters, CertificateImportParameters, CertificateMergeParameters,
+    CertificateOperation, CertificateOperationUpdateParameter, ErrorBody, ErrorDetail,
+};
+use crate::x5c;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_LEN: usize = 1024 * 1024;
+
+/// `Retry-After` sent with a pending object in progress, in seconds.
+pub const RETRY_AFTER_SECONDS: u32 = 10;
+
+/// A request, as an HTTP server received it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// `GET`, `POST`, `PATCH`, `PUT`, `DELETE`.
+    pub method: &'a str,
+    /// The path with its query string, e.g. `/certificates/c1/pending?api-version=7.5`.
+    pub target: &'a str,
+    /// The body bytes (empty when none).
+    pub body: &'a [u8],
+}
+
+/// A response to send back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers, in order (`Content-Type` always, `Location` and `Retry-After`
+    /// where the service sends them, `Allow` on 405).
+    pub headers: Vec<(&'static str, String)>,
+    /// JSON body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The value of a header, if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What [`handle`] produced: the response, and what the embedder must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    /// The response to send.
+    pub response: Response,
+    /// Effects to carry out, with the certificate name each concerns.
+    pub effects: Vec<(CertificateName, Effect)>,
+}
+
+/// Why a request was refused before or besides the state machine.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RestError {
+    /// Refused by the state machine.
+    #[error(transparent)]
+    Operation(#[from] OperationError),
+    /// No such route (404 `NotFound`).
+    #[error("The requested path {path} does not exist.")]
+    RouteNotFound {
+        /// The path asked for.
+        path: String,
+    },
+    /// The route exists but not with this method (405 `MethodNotAllowed`).
+    #[error("The method {method} is not allowed on this path; allowed: {allow}.")]
+    MethodNotAllowed {
+        /// The method used.
+        method: String,
+        /// The methods allowed, comma-separated.
+        allow: &'static str,
+    },
+    /// No `api-version` query parameter (400 `BadParameter`).
+    #[error("The api-version query parameter is required.")]
+    MissingApiVersion,
+    /// A query string that cannot be read (400 `BadParameter`).
+    #[error("The query string is invalid: {0}")]
+    InvalidQuery(String),
+    /// A `request_id` that is not 32 hex digits (400 `BadParameter`).
+    #[error("The request_id must be 32 hexadecimal digits.")]
+    InvalidRequestId,
+    /// An invalid certificate or issuer name (400 `BadParameter`).
+    #[error("The name {name:?} is invalid: {reason}")]
+    InvalidName {
+        /// The name as given (cut to 140 characters).
+        name: String,
+        /// Why.
+        reason: InvalidName,
+    },
+    /// A body that is not the JSON the route takes (400 `BadParameter`).
+    #[error("The request body is invalid: {0}")]
+    InvalidBody(String),
+    /// A body over [`MAX_BODY_LEN`] (413 `RequestEntityTooLarge`).
+    #[error("The request body has {len} bytes; at most {MAX_BODY_LEN} are allowed.")]
+    BodyTooLarge {
+        /// Its length.
+        len: usize,
+    },
+    /// A policy that cannot become a key (400 `BadParameter`).
+    #[error("The certificate policy is invalid: {0}")]
+    InvalidPolicy(#[from] InvalidKeyRequest),
+    /// An import that cannot be read (400 `BadParameter`).
+    #[error("The certificate to import is invalid: {0}")]
+    InvalidImport(String),
+    /// No such issuer (404 `CertificateIssuerNotFound`).
+    #[error("Issuer not found: {name}")]
+    IssuerNotFound {
+        /// The issuer name.
+        name: IssuerName,
+    },
+    /// The key holder refused (400 `BadParameter`) or failed (500 `InternalError`).
+    #[error("{0}")]
+    KeyHolder(#[from] KeyHolderError),
+}
+
+impl From<x5c::ChainError> for RestError {
+    fn from(error: x5c::ChainError) -> Self {
+        RestError::Operation(OperationError::InvalidChain(error))
+    }
+}
+
+impl RestError {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            RestError::Operation(e) => e.status(),
+            RestError::RouteNotFound { .. } => 404,
+            RestError::MethodNotAllowed { .. } => 405,
+            RestError::MissingApiVersion => 400,
+            RestError::InvalidQuery(_) => 400,
+            RestError::InvalidRequestId => 400,
+            RestError::InvalidName { .. } => 400,
+            RestError::InvalidBody(_) => 400,
+            RestError::BodyTooLarge { .. } => 413,
+            RestError::InvalidPolicy(_) => 400,
+            RestError::InvalidImport(_) => 400,
+            RestError::IssuerNotFound { .. } => 404,
+            RestError::KeyHolder(KeyHolderError::Rejected(_)) => 400,
+            RestError::KeyHolder(_) => 500,
+        }
+    }
+
+    /// The service error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RestError::Operation(e) => e.code(),
+            RestError::RouteNotFound { .. } => "NotFound",
+            RestError::MethodNotAllowed { .. } => "MethodNotAllowed",
+            RestError::MissingApiVersion => "BadParameter",
+            RestError::InvalidQuery(_) => "BadParameter",
+            RestError::InvalidRequestId => "BadParameter",
+            RestError::InvalidName { .. } => "BadParameter",
+            RestError::InvalidBody(_) => "BadParameter",
+            RestError::BodyTooLarge { .. } => "RequestEntityTooLarge",
+            RestError::InvalidPolicy(_) => "BadParameter",
+            RestError::InvalidImport(_) => "BadParameter",
+            RestError::IssuerNotFound { .. } => "CertificateIssuerNotFound",
+            RestError::KeyHolder(KeyHolderError::Rejected(_)) => "BadParameter",
+            RestError::KeyHolder(_) => "InternalError",
+        }
+    }
+
+    fn response(&self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code().to_owned(), message: self.to_string(), innererror: None },
+        };
+        let mut response = json_response(self.status(), &body);
+        if let RestError::MethodNotAllowed { allow, .. } = self {
+            response.headers.push(("Allow", (*allow).to_owned()));
+        }
+        response
+    }
+}
+
+fn json_response(status: u16, body: &impl Serialize) -> Response {
+    // Serializing these plain structs cannot fail; an empty object is the
+    // fallback that keeps this free of panics.
+    let body = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    Response { status, headers: vec![("Content-Type", "application/json; charset=utf-8".to_owned())], body }
+}
+
+/// The query parameters this surface reads.
+struct Query {
+    api_version: String,
+    request_id: Option<RequestId>,
+}
+
+fn percent_decode(text: &str) -> Result<String, RestError> {
+    let bad = || RestError::InvalidQuery(format!("{text:?} is not percent-encoded UTF-8"));
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'%' => {
+                let hi = bytes.next().and_then(|h| (h as char).to_digit(16)).ok_or_else(bad)?;
+                let lo = bytes.next().and_then(|l| (l as char).to_digit(16)).ok_or_else(bad)?;
+                out.push(u8::try_from(hi * 16 + lo).map_err(|_| bad())?);
+            }
+            b'+' => out.push(b' '),
+            other => out.push(other),
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad())
+}
+
+fn parse_query(query: &str) -> Result<Query, RestError> {
+    let mut api_version = None;
+    let mut request_id = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match percent_decode(key)?.as_str() {
+            "api-version" => api_version = Some(percent_decode(value)?),
+            "request_id" => {
+                let value = percent_decode(value)?;
+                request_id = Some(RequestId::parse(&value).map_err(|_| RestError::InvalidRequestId)?);
+            }
+            _ => {}
+        }
+    }
+    let api_version = api_version.filter(|v| !v.is_empty()).ok_or(RestError::MissingApiVersion)?;
+    Ok(Query { api_version, request_id })
+}
+
+fn certificate_name(text: &str) -> Result<CertificateName, RestError> {
+    CertificateName::new(text)
+        .map_err(|reason| RestError::InvalidName { name: text.chars().take(140).collect(), reason })
+}
+
+fn issuer_name(text: &str) -> Result<IssuerName, RestError> {
+    IssuerName::new(text).map_err(|reason| RestError::InvalidName { name: text.chars().take(140).collect(), reason })
+}
+
+fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, RestError> {
+    serde_json::from_slice(body).map_err(|e| RestError::InvalidBody(e.to_string()))
+}
+
+/// The routes, by shape of path.
+enum Route<'a> {
+    Create(&'a str),
+    Import(&'a str),
+    Pending(&'a str),
+    Merge(&'a str),
+    Certificate(&'a str, Option<&'a str>),
+    Issuer(&'a str),
+}
+
+fn route(path: &str) -> Option<Route<'_>> {
+    let rest = path.strip_prefix("/certificates/")?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    Some(match segments.as_slice() {
+        ["issuers", issuer] => Route::Issuer(issuer),
+        [name] | [name, ""] => Route::Certificate(name, None),
+        [name, "create"] => Route::Create(name),
+        [name, "import"] => Route::Import(name),
+        [name, "pending"] => Route::Pending(name),
+        [name, "pending", "merge"] => Route::Merge(name),
+        [name, version] => Route::Certificate(name, Some(version)),
+        _ => return None,
+    })
+}
+
+/// Everything a request handler reaches.
+struct Context<'a, K, G> {
+    vault: &'a mut Vault,
+    keys: &'a mut K,
+    ids: &'a mut G,
+    now: OffsetDateTime,
+    effects: Vec<(CertificateName, Effect)>,
+}
+
+/// Answers one request. Nothing changes unless the response is a 2xx.
+pub fn handle(
+    vault: &mut Vault,
+    keys: &mut impl KeyHolder,
+    ids: &mut impl IdGenerator,
+    now: OffsetDateTime,
+    request: Request<'_>,
+) -> Handled {
+    let mut context = Context { vault, keys, ids, now, effects: Vec::new() };
+    match context.dispatch(request) {
+        Ok(response) => Handled { response, effects: context.effects },
+        Err(error) => Handled { response: error.response(), effects: Vec::new() },
+    }
+}
+
+impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
+    fn dispatch(&mut self, request: Request<'_>) -> Result<Response, RestError> {
+        if request.body.len() > MAX_BODY_LEN {
+            return Err(RestError::BodyTooLarge { len: request.body.len() });
+        }
+        let (path, query) = request.target.split_once('?').unwrap_or((request.target, ""));
+        let route = route(path).ok_or_else(|| RestError::RouteNotFound { path: path.chars().take(300).collect() })?;
+        let method = request.method;
+        let not_allowed = |allow| Err(RestError::MethodNotAllowed { method: method.chars().take(16).collect(), allow });
+        let body = request.body;
+        match (route, method) {
+            (Route::Create(name), "POST") => self.create(certificate_name(name)?, parse_query(query)?, body),
+            (Route::Create(_), _) => not_allowed("POST"),
+            (Route::Import(name), "POST") => self.import(certificate_name(name)?, parse_query(query)?, body),
+            (Route::Import(_), _) => not_allowed("POST"),
+            (Route::Pending(name), "GET") => self.get_pending(certificate_name(name)?, parse_query(query)?),
+            (Route::Pending(name), "PATCH") => self.update_pending(certificate_name(name)?, parse_query(query)?, body),
+            (Route::Pending(name), "DELETE") => self.delete_pending(certificate_name(name)?, parse_query(query)?),
+            (Route::Pending(_), _) => not_allowed("GET, PATCH, DELETE"),
+            (Route::Merge(name), "POST") => self.merge(certificate_name(name)?, parse_query(query)?, body),
+            (Route::Merge(_), _) => not_allowed("POST"),
+            (Route::Certificate(name, version), "GET") => {
+                self.get_certificate(certificate_name(name)?, version, parse_query(query)?)
+            }
+            (Route::Certificate(..), _) => not_allowed("GET"),
+            (Route::Issuer(name), "PUT") => self.set_issuer(issuer_name(name)?, parse_query(query)?, body),
+            (Route::Issuer(name), "GET") => self.get_issuer(issuer_name(name)?, parse_query(query)?),
+            (Route::Issuer(name), "DELETE") => self.delete_issuer(issuer_name(name)?, parse_query(query)?),
+            (Route::Issuer(_), _) => not_allowed("PUT, GET, DELETE"),
+        }
+    }
+
+    fn pending_response(&self, name: &CertificateName, status: u16) -> Result<Response, RestError> {
+        let pending = self.vault.pending(name, None)?;
+        let mut response = json_response(status, &CertificateOperation::from_pending(self.vault.url(), name, pending));
+        if pending.is_in_progress() {
+            response.headers.push(("Retry-After", RETRY_AFTER_SECONDS.to_string()));
+        }
+        Ok(response)
+    }
+
+    fn bundle(&self, name: &CertificateName, version: Option<VersionId>) -> Result<CertificateBundle, RestError> {
+        let view = self.vault.certificate(name, version)?;
+        let policy = self.vault.load(name).and_then(|(_, c)| c.policy());
+        Ok(CertificateBundle::from_view(self.vault.url(), name, policy, view))
+    }
+
+    fn create(&mut self, name: CertificateName, query: Query, body: &[u8]) -> Result<Response, RestError> {
+        let params: CertificateCreateParameters = json_body(body)?;
+        let policy = params.policy.unwrap_or_default();
+        let key_request = KeyRequest::from_policy(&policy)?;
+        // Every refusal the vault would give is given before a key is made.
+        self.vault.check_create(&name, &policy)?;
+        let csr = self.keys.create_key(&name, &key_request)?;
+        let request = CreateRequest { csr, policy, preserve_cert_order: params.preserve_cert_order.unwrap_or(false) };
+        let effect = self.vault.create(&name, request, self.now, self.ids)?;
+        let pending = self.vault.pending(&name, None)?;
+        let location = format!(
+            "{}?api-version={}&request_id={}",
+            self.vault.url().pending_id(&name),
+            query.api_version,
+            pending.request_id()
+        );
+        let mut response = json_response(202, &CertificateOperation::from_pending(self.vault.url(), &name, pending));
+        response.headers.push(("Location", location));
+        response.headers.push(("Retry-After", RETRY_AFTER_SECONDS.to_string()));
+        match effect {
+            // `Self` is an issuer whose provider is the key holder: it signs
+            // at once, and the next poll sees the request completed.
+            Some(Effect::SignSelf { request_id, csr }) => {
+                match self.keys.sign_self(&name, &csr, &key_request, self.now) {
+                    Ok(certificate) => {
+                        self.vault.issued(&name, request_id, &[certificate], self.now, self.ids)?;
+                    }
+                    Err(error) => {
+                        let failure =
+                            crate::pending::Failure::new(crate::pending::Failure::ISSUER_ERROR, error.to_string());
+                        self.vault.failed(&name, request_id, failure, self.now)?;
+                    }
+                }
+            }
+            Some(effect) => self.effects.push((name, effect)),
+            None => {}
+        }
+        Ok(response)
+    }
+
+    fn get_pending(&mut self, name: CertificateName, query: Query) -> Result<Response, RestError> {
+        self.vault.pending(&name, query.request_id)?;
+        self.pending_response(&name, 200)
+    }
+
+    fn update_pending(&mut self, name: CertificateName, query: Query, body: &[u8]) -> Result<Response, RestError> {
+        let update: CertificateOperationUpdateParameter = json_body(body)?;
+        let effect = self.vault.update_pending(&name, query.request_id, update.cancellation_requested, self.now)?;
+        if let Some(effect) = effect {
+            self.effects.push((name.clone(), effect));
+        }
+        self.pending_response(&name, 200)
+    }
+
+    fn delete_pending(&mut self, name: CertificateName, query: Query) -> Result<Response, RestError> {
+        let (deleted, effect) = self.vault.delete_pending(&name, query.request_id, self.now)?;
+        let response = json_response(200, &CertificateOperation::from_pending(self.vault.url(), &name, &deleted));
+        if let Some(effect) = effect {
+            self.effects.push((name, effect));
+        }
+        Ok(response)
+    }
+
+    fn merge(&mut self, name: CertificateName, query: Query, body: &[u8]) -> Result<Response, RestError> {
+        let params: CertificateMergeParameters = json_body(body)?;
+        // The state decides first (403, 404, 409), then the chain (400).
+        self.vault.check_merge(&name)?;
+        let der = x5c::decode(&params.x5c, &self.vault.chain_options().limits)?;
+        let version = self.vault.merge(&name, &der, self.now, self.ids)?;
+        let mut response = json_response(201, &self.bundle(&name, Some(version))?);
+        let location = format!("{}?api-version={}", self.vault.url().certificate_base(&name), query.api_version);
+        response.headers.push(("Location", location));
+        Ok(response)
+    }
+
+    fn import(&mut self, name: CertificateName, _query: Query, body: &[u8]) -> Result<Response, RestError> {
+        let params: CertificateImportParameters = json_body(body)?;
+        self.vault.check_import(&name)?;
+        let content_type = params
+            .policy
+            .as_ref()
+            .and_then(|p| p.secret_props.as_ref())
+            .and_then(|s| s.content_type.as_deref())
+            .unwrap_or("application/x-pkcs12");
+        let (certificates, private_key) = match content_type {
+            "application/x-pem-file" => parse_pem_bundle(&params.value)?,
+            "application/x-pkcs12" => {
+                return Err(RestError::InvalidImport(
+                    "PKCS#12 import is not supported; send the chain and its PKCS#8 key as PEM with policy.secret_props.contentType \"application/x-pem-file\"".into(),
+                ));
+            }
+            other => return Err(RestError::InvalidImport(format!("content type {other:?} is not supported"))),
+        };
+        let spki = self.keys.import_key(&name, &private_key)?;
+        let version = self.vault.import(&name, &certificates, Some(&spki), params.policy, self.now, self.ids)?;
+        Ok(json_response(200, &self.bundle(&name, Some(version))?))
+    }
+
+    fn get_certificate(
+        &mut self,
+        name: CertificateName,
+        version: Option<&str>,
+        _query: Query,
+    ) -> Result<Response, RestError> {
+        let version = match version {
+            None => None,
+            Some(text) => Some(VersionId::parse(text).map_err(|_| OperationError::VersionNotFound {
+                name: name.clone(),
+                version: text.chars().take(64).collect(),
+            })?),
+        };
+        Ok(json_response(200, &self.bundle(&name, version)?))
+    }
+
+    fn issuer_response(&self, name: &IssuerName, issuer: &Issuer) -> Response {
+        json_response(
+            200,
+            &IssuerBundle {
+                id: Some(self.vault.url().issuer_id(name)),
+                provider: Some(issuer.provider.clone()),
+                attributes: Some(Attributes { enabled: Some(true), ..Attributes::default() }),
+            },
+        )
+    }
+
+    fn set_issuer(&mut self, name: IssuerName, _query: Query, body: &[u8]) -> Result<Response, RestError> {
+        let bundle: IssuerBundle = json_body(body)?;
+        if name.mode() != IssuerMode::Provider {
+            return Err(RestError::InvalidBody(format!("{name} is reserved and cannot be registered")));
+        }
+        let provider = bundle
+            .provider
+            .filter(|p| !p.trim().is_empty())
+            .ok_or_else(|| RestError::InvalidBody("provider is required".into()))?;
+        let issuer = Issuer { provider };
+        let response = self.issuer_response(&name, &issuer);
+        self.vault.set_issuer(name, issuer);
+        Ok(response)
+    }
+
+    fn get_issuer(&mut self, name: IssuerName, _query: Query) -> Result<Response, RestError> {
+        let issuer = self.vault.issuer(&name).ok_or_else(|| RestError::IssuerNotFound { name: name.clone() })?;
+        Ok(self.issuer_response(&name, issuer))
+    }
+
+    fn delete_issuer(&mut self, name: IssuerName, _query: Query) -> Result<Response, RestError> {
+        let issuer = self.vault.remove_issuer(&name).ok_or_else(|| RestError::IssuerNotFound { name: name.clone() })?;
+        Ok(self.issuer_response(&name, &issuer))
+    }
+}
+
+/// An issuer bundle (`PUT`/`GET`/`DELETE /certificates/issuers/{name}`).
+/// Credentials and organization details are accepted and not kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuerBundle {
+    /// `{vault}/certificates/issuers/{name}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The provider, e.g. `DigiCert`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Attributes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+}
+
+/// Reads PEM: every `CERTIFICATE` in order, and the one `PRIVATE KEY` (PKCS#8).
+fn parse_pem_bundle(text: &str) -> Result<(Vec<Vec<u8>>, Vec<u8>), RestError> {
+    let bad = |m: &str| RestError::InvalidImport(m.to_owned());
+    let mut certificates = Vec::new();
+    let mut key = None;
+    let mut lines = text.lines().map(str::trim);
+    while let Some(line) = lines.next() {
+        let Some(label) = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")) else {
+            continue;
+        };
+        let end = format!("-----END {label}-----");
+        let mut body = String::new();
+        loop {
+            match lines.next() {
+                Some(l) if l == end => break,
+                Some(l) => body.push_str(l),
+                None => return Err(bad("a PEM block is not terminated")),
+            }
+        }
+        let der = STANDARD.decode(body.as_bytes()).map_err(|_| bad("a PEM block is not valid base64"))?;
+        match label {
+            "CERTIFICATE" => certificates.push(der),
+            "PRIVATE KEY" if key.is_none() => key = Some(der),
+            "PRIVATE KEY" => return Err(bad("more than one private key")),
+            "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
+                return Err(bad("the private key must be an unencrypted PKCS#8 \"PRIVATE KEY\""));
+            }
+            _ => {}
+        }
+    }
+    if certificates.is_empty() {
+        return Err(bad("no CERTIFICATE block"));
+    }
+    let key = key.ok_or_else(|| bad("no PRIVATE KEY block"))?;
+    Ok((certificates, key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_are_read_with_percent_decoding() {
+        let q = parse_query("api-version=2026-04-01&request_id=A76827A18B63421C917DA80F28E9913D&x=1").ok();
+        let q = q.map(|q| (q.api_version, q.request_id.map(|r| r.to_string())));
+        assert_eq!(q, Some(("2026-04-01".into(), Some("a76827a18b63421c917da80f28e9913d".into()))));
+        assert!(matches!(parse_query(""), Err(RestError::MissingApiVersion)));
+        assert!(matches!(parse_query("api-version="), Err(RestError::MissingApiVersion)));
+        assert!(matches!(parse_query("api-version=7.5&request_id=xyz"), Err(RestError::InvalidRequestId)));
+        assert!(matches!(parse_query("api-version=%zz"), Err(RestError::InvalidQuery(_))));
+        assert!(matches!(parse_query("api-version=%ff"), Err(RestError::InvalidQuery(_))));
+    }
+
+    #[test]
+    fn routes_by_shape() {
+        assert!(matches!(route("/certificates/c1/create"), Some(Route::Create("c1"))));
+        assert!(matches!(route("/certificates/c1/"), Some(Route::Certificate("c1", None))));
+        assert!(matches!(route("/certificates/issuers/i1"), Some(Route::Issuer("i1"))));
+        assert!(matches!(route("/certificates/c1/pending/merge"), Some(Route::Merge("c1"))));
+        assert!(route("/certificates/c1/pending/merge/x").is_none());
+        assert!(route("/keys/c1").is_none());
+    }
+}
