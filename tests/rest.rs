@@ -1,0 +1,516 @@
+//! The page's exchanges replayed through `rest`, bytes in and bytes out:
+//! status, headers and bodies (all but ids, CSR bytes and timestamps), and the
+//! bad-input cases, each of which changes nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod support;
+
+use base64::Engine as _;
+use pending_certificate::memory::{MemoryKeyHolder, ProviderSimulator};
+use pending_certificate::rest::{self, Handled, Request};
+use pending_certificate::{Effect, Failure, SequentialIds, Vault, VaultUrl};
+use serde_json::{Value, json};
+
+const VAULT: &str = "https://mykeyvault.vault.azure.net";
+const API: &str = "api-version=7.5";
+
+struct Rig {
+    vault: Vault,
+    keys: MemoryKeyHolder,
+    ids: SequentialIds,
+    provider: ProviderSimulator,
+    effects: Vec<Effect>,
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Value,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn error(&self) -> (u16, &str, &str) {
+        (self.status, self.body["error"]["code"].as_str().unwrap(), self.body["error"]["message"].as_str().unwrap())
+    }
+}
+
+impl Rig {
+    fn new() -> Self {
+        Self {
+            vault: Vault::new(VaultUrl::new(VAULT).unwrap()),
+            keys: MemoryKeyHolder::new(),
+            ids: support::ids(),
+            provider: ProviderSimulator::new("Simulated DigiCert").unwrap(),
+            effects: Vec::new(),
+        }
+    }
+
+    fn raw(&mut self, method: &str, target: &str, body: &[u8]) -> Answer {
+        let Handled { response, effects } = rest::handle(
+            &mut self.vault,
+            &mut self.keys,
+            &mut self.ids,
+            support::now(),
+            Request { method, target, body },
+        );
+        for (name, effect) in effects {
+            self.provider.observe(&name, &effect);
+            self.effects.push(effect);
+        }
+        assert_eq!(response.header("Content-Type"), Some("application/json; charset=utf-8"));
+        let body = serde_json::from_slice(&response.body).unwrap();
+        Answer { status: response.status, headers: response.headers, body }
+    }
+
+    fn call(&mut self, method: &str, target: &str, body: Option<Value>) -> Answer {
+        let bytes = body.map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default();
+        self.raw(method, target, &bytes)
+    }
+
+    /// Calls and asserts the exact refusal, and that nothing changed.
+    fn refused(&mut self, method: &str, target: &str, body: &[u8], status: u16, code: &str, message: &str) {
+        let before = self.vault.clone();
+        let keys = self.keys.len();
+        let answer = self.raw(method, target, body);
+        assert_eq!(answer.error(), (status, code, message), "{method} {target}");
+        assert_eq!(self.vault, before, "{method} {target} changed the vault");
+        assert_eq!(self.keys.len(), keys, "{method} {target} made a key");
+    }
+
+    fn register_digicert(&mut self) {
+        let answer =
+            self.call("PUT", &format!("/certificates/issuers/mydigicert?{API}"), Some(json!({"provider": "DigiCert"})));
+        assert_eq!(answer.status, 200);
+        assert_eq!(
+            answer.body,
+            json!({"id": format!("{VAULT}/certificates/issuers/mydigicert"), "provider": "DigiCert", "attributes": {"enabled": true}})
+        );
+    }
+
+    fn create(&mut self, issuer: &str) -> Answer {
+        let body = json!({"policy": {"x509_props": {"subject": "CN=MyCertSubject1"}, "issuer": {"name": issuer}, "key_props": {"kty": "EC", "crv": "P-256"}}});
+        self.call("POST", &format!("/certificates/mycert1/create?{API}"), Some(body))
+    }
+
+    fn current_request(&self) -> pending_certificate::RequestId {
+        self.vault.pending(&support::name("mycert1"), None).unwrap().request_id()
+    }
+}
+
+fn without_csr(mut body: Value) -> Value {
+    assert!(body["csr"].is_string());
+    body.as_object_mut().unwrap().remove("csr");
+    body
+}
+
+#[test]
+fn the_pages_exchanges_replay_through_rest() {
+    let mut rig = Rig::new();
+    rig.register_digicert();
+
+    // Request a certificate from a supported issuer.
+    let created = rig.create("mydigicert");
+    assert_eq!(created.status, 202);
+    let id = created.body["request_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        created.header("Location"),
+        Some(format!("{VAULT}/certificates/mycert1/pending?{API}&request_id={id}").as_str())
+    );
+    assert_eq!(created.header("Retry-After"), Some("10"));
+    assert_eq!(
+        without_csr(created.body),
+        json!({
+            "id": format!("{VAULT}/certificates/mycert1/pending"),
+            "issuer": {"name": "mydigicert"},
+            "cancellation_requested": false,
+            "status": "inProgress",
+            "status_details": "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later",
+            "request_id": id,
+        })
+    );
+    assert!(matches!(rig.effects.as_slice(), [Effect::SubmitToIssuer { .. }]));
+
+    // Get the pending request, with and without its request_id; a wrong one is 404.
+    for target in
+        [format!("/certificates/mycert1/pending?{API}&request_id={id}"), format!("/certificates/mycert1/pending?{API}")]
+    {
+        let got = rig.call("GET", &target, None);
+        assert_eq!((got.status, got.header("Retry-After")), (200, Some("10")));
+        assert_eq!(got.body["status"], "inProgress");
+    }
+    rig.refused(
+        "GET",
+        &format!("/certificates/mycert1/pending?{API}&request_id=00000000000000000000000000000000"),
+        b"",
+        404,
+        "PendingCertificateNotFound",
+        "Pending certificate not found: mycert1",
+    );
+
+    // Create while in progress: 409 Forbidden.
+    let create_again = br#"{"policy":{"x509_props":{"subject":"CN=MyCertSubject1"},"issuer":{"name":"mydigicert"}}}"#;
+    rig.refused("POST", &format!("/certificates/mycert1/create?{API}"), create_again, 409, "Forbidden",
+        "A new key vault certificate can not be created or imported while a pending key vault certificate's status is inProgress.");
+
+    // Merge while issuer-backed in progress: 403.
+    let csr = rig.vault.pending(&support::name("mycert1"), None).unwrap().csr().clone();
+    let chain = rig.provider.sign(&csr, "CN=MyCertSubject1", support::now()).unwrap();
+    let merge_body =
+        serde_json::to_vec(&json!({"x5c": chain.iter().map(|c| support::b64(c)).collect::<Vec<_>>()})).unwrap();
+    rig.refused(
+        "POST",
+        &format!("/certificates/mycert1/pending/merge?{API}"),
+        &merge_body,
+        403,
+        "Forbidden",
+        "Merge is forbidden on pending object created with issuer : mydigicert while it is in progess.",
+    );
+
+    // Cancel: 200, requested, still in progress; the provider confirms.
+    let cancelled = rig.call(
+        "PATCH",
+        &format!("/certificates/mycert1/pending?{API}&request_id={id}"),
+        Some(json!({"cancellation_requested": true})),
+    );
+    assert_eq!(cancelled.status, 200);
+    assert_eq!(
+        (cancelled.body["cancellation_requested"].clone(), cancelled.body["status"].clone()),
+        (json!(true), json!("inProgress"))
+    );
+    assert!(matches!(rig.effects.last(), Some(Effect::CancelAtIssuer { .. })));
+    let request_id = rig.current_request();
+    rig.provider.cancel(&mut rig.vault, &support::name("mycert1"), request_id, support::now()).unwrap();
+    let got = rig.call("GET", &format!("/certificates/mycert1/pending?{API}"), None);
+    assert_eq!((got.status, got.body["status"].as_str(), got.header("Retry-After")), (200, Some("cancelled"), None));
+
+    // Cancel again: 400.
+    rig.refused("PATCH", &format!("/certificates/mycert1/pending?{API}"), br#"{"cancellation_requested":true}"#, 400, "BadParameter",
+        "Cancellation can only be requested while the pending certificate's status is inProgress; its status is cancelled.");
+
+    // Delete: 200 with the object as it was; then 404.
+    let deleted = rig.call("DELETE", &format!("/certificates/mycert1/pending?{API}"), None);
+    assert_eq!((deleted.status, deleted.body["status"].as_str()), (200, Some("cancelled")));
+    rig.refused(
+        "GET",
+        &format!("/certificates/mycert1/pending?{API}"),
+        b"",
+        404,
+        "PendingCertificateNotFound",
+        "Pending certificate not found: mycert1",
+    );
+
+    // Create manually, then merge a chain issued for the CSR's key: 201.
+    let created = rig.create("Unknown");
+    assert_eq!(created.status, 202);
+    assert_eq!(
+        created.body["status_details"],
+        "Pending certificate created. Please Perform Merge to complete the request."
+    );
+    let csr = rig.vault.pending(&support::name("mycert1"), None).unwrap().csr().clone();
+    let chain = rig.provider.sign(&csr, "CN=MyCertSubject1", support::now()).unwrap();
+    let x5c: Vec<String> = chain.iter().rev().map(|c| support::b64(c)).collect(); // root first: any order
+    let merged = rig.call("POST", &format!("/certificates/mycert1/pending/merge?{API}"), Some(json!({"x5c": x5c})));
+    assert_eq!(merged.status, 201);
+    assert_eq!(merged.header("Location"), Some(format!("{VAULT}/certificates/mycert1?{API}").as_str()));
+    let version = merged.body["id"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    assert_eq!(version.len(), 32);
+    assert_eq!(merged.body["kid"], format!("{VAULT}/keys/mycert1/{version}"));
+    assert_eq!(merged.body["sid"], format!("{VAULT}/secrets/mycert1/{version}"));
+    assert_eq!(merged.body["cer"], support::b64(&chain[0]));
+    assert_eq!(merged.body["pending"], json!({"id": format!("{VAULT}/certificates/mycert1/pending")}));
+    assert_eq!(merged.body["attributes"]["enabled"], true);
+    assert_eq!(merged.body["policy"]["id"], format!("{VAULT}/certificates/mycert1/policy"));
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &chain[0]);
+    assert_eq!(merged.body["x5t"], base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref()));
+
+    // Get pending after completion: target, no status_details.
+    let got = rig.call("GET", &format!("/certificates/mycert1/pending?{API}"), None);
+    assert_eq!(got.body["status"], "completed");
+    assert_eq!(got.body["target"], format!("{VAULT}/certificates/mycert1"));
+    assert!(got.body.get("status_details").is_none());
+
+    // Get the certificate: latest (with and without a trailing slash) and by version.
+    for target in [
+        format!("/certificates/mycert1?{API}"),
+        format!("/certificates/mycert1/?{API}"),
+        format!("/certificates/mycert1/{version}?{API}"),
+    ] {
+        let got = rig.call("GET", &target, None);
+        assert_eq!((got.status, got.body["cer"].clone()), (200, merged.body["cer"].clone()), "{target}");
+    }
+
+    // A provider failure, then get: failed with error; then an out-of-band merge.
+    rig.create("mydigicert");
+    let request_id = rig.current_request();
+    rig.provider
+        .fail(
+            &mut rig.vault,
+            &support::name("mycert1"),
+            request_id,
+            Failure::new(Failure::ISSUER_ERROR, "CA down"),
+            support::now(),
+        )
+        .unwrap();
+    let got = rig.call("GET", &format!("/certificates/mycert1/pending?{API}"), None);
+    assert_eq!((got.body["status"].as_str(), got.body["status_details"].as_str()), (Some("failed"), Some("")));
+    assert_eq!(got.body["error"], json!({"code": "Certificate issuer error", "message": "CA down"}));
+    let csr = rig.vault.pending(&support::name("mycert1"), None).unwrap().csr().clone();
+    let chain = rig.provider.sign(&csr, "CN=MyCertSubject1", support::now()).unwrap();
+    let merged = rig.call(
+        "POST",
+        &format!("/certificates/mycert1/pending/merge?{API}"),
+        Some(json!({"x5c": chain.iter().map(|c| support::b64(c)).collect::<Vec<_>>()})),
+    );
+    assert_eq!(merged.status, 201);
+}
+
+#[test]
+fn an_issuer_backed_request_completes_when_the_provider_issues() {
+    let mut rig = Rig::new();
+    rig.register_digicert();
+    rig.create("mydigicert");
+    let first = rig.current_request();
+    // A late answer to a replaced request is refused and changes nothing.
+    rig.call("DELETE", &format!("/certificates/mycert1/pending?{API}"), None);
+    rig.create("mydigicert");
+    let before = rig.vault.clone();
+    let stale = rig.provider.issue(&mut rig.vault, &support::name("mycert1"), first, support::now(), &mut rig.ids);
+    assert_eq!(stale.unwrap_err().code(), "Conflict");
+    assert_eq!(rig.vault, before);
+    let current = rig.current_request();
+    rig.provider.issue(&mut rig.vault, &support::name("mycert1"), current, support::now(), &mut rig.ids).unwrap();
+    let got = rig.call("GET", &format!("/certificates/mycert1/pending?{API}"), None);
+    assert_eq!(got.body["status"], "completed");
+}
+
+#[test]
+fn self_signed_requests_complete_at_once() {
+    let mut rig = Rig::new();
+    let created = rig.create("Self");
+    assert_eq!((created.status, created.body["status"].as_str()), (202, Some("inProgress")));
+    let got = rig.call("GET", &format!("/certificates/mycert1/pending?{API}"), None);
+    assert_eq!(got.body["status"], "completed");
+    let cert = rig.call("GET", &format!("/certificates/mycert1?{API}"), None);
+    assert_eq!(cert.status, 200);
+    assert!(cert.body["cer"].is_string());
+    // Every key type the policy may ask for.
+    for key_props in [
+        json!({"kty": "RSA", "key_size": 2048}),
+        json!({"kty": "EC", "crv": "P-384"}),
+        json!({"kty": "EC-HSM", "crv": "P-521"}),
+    ] {
+        let body =
+            json!({"policy": {"x509_props": {"subject": "CN=k"}, "issuer": {"name": "Self"}, "key_props": key_props}});
+        let created = rig.call("POST", &format!("/certificates/k1/create?{API}"), Some(body));
+        assert_eq!(created.status, 202, "{key_props}");
+        let got = rig.call("GET", &format!("/certificates/k1/pending?{API}"), None);
+        assert_eq!(got.body["status"], "completed", "{key_props}");
+    }
+}
+
+#[test]
+fn get_certificate_while_only_pending_is_disabled_without_cer() {
+    let mut rig = Rig::new();
+    rig.create("Unknown");
+    let got = rig.call("GET", &format!("/certificates/mycert1?{API}"), None);
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body["attributes"]["enabled"], false);
+    assert!(got.body.get("cer").is_none() && got.body.get("kid").is_none());
+    assert_eq!(got.body["pending"]["id"], format!("{VAULT}/certificates/mycert1/pending"));
+}
+
+#[test]
+fn import_takes_a_pem_chain_and_its_key() {
+    let mut rig = Rig::new();
+    let holder = support::Holder::p256();
+    let ca = support::Ca::p256("Import CA");
+    let leaf = ca.sign("imported", &holder.key);
+    let pem = |label: &str, der: &[u8]| {
+        let b64 = support::b64(der);
+        let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+        format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+    };
+    let value = format!(
+        "{}{}{}",
+        pem("PRIVATE KEY", &holder.key.serialize_der()),
+        pem("CERTIFICATE", &leaf),
+        pem("CERTIFICATE", &ca.der)
+    );
+    let body = json!({"value": value, "policy": {"secret_props": {"contentType": "application/x-pem-file"}}});
+    let imported = rig.call("POST", &format!("/certificates/imp1/import?{API}"), Some(body));
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    assert_eq!(imported.body["cer"], support::b64(&leaf));
+    assert!(imported.body.get("pending").is_none());
+    assert_eq!(rig.keys.len(), 1);
+
+    // A key that is not the leaf's, PKCS#12, and garbage are refused.
+    let other = support::Holder::p256();
+    let value = format!("{}{}", pem("PRIVATE KEY", &other.key.serialize_der()), pem("CERTIFICATE", &leaf));
+    let body = serde_json::to_vec(
+        &json!({"value": value, "policy": {"secret_props": {"contentType": "application/x-pem-file"}}}),
+    )
+    .unwrap();
+    let answer = rig.raw("POST", &format!("/certificates/imp2/import?{API}"), &body);
+    assert_eq!(
+        answer.error(),
+        (400, "BadParameter", "The x5c chain is invalid: no certificate in x5c carries the request's public key")
+    );
+    let before = rig.vault.clone();
+    rig.refused("POST", &format!("/certificates/imp2/import?{API}"), br#"{"value":"MIIK"}"#, 400, "BadParameter",
+        "The certificate to import is invalid: PKCS#12 import is not supported; send the chain and its PKCS#8 key as PEM with policy.secret_props.contentType \"application/x-pem-file\"");
+    rig.refused(
+        "POST",
+        &format!("/certificates/imp2/import?{API}"),
+        br#"{"value":"junk","policy":{"secret_props":{"contentType":"application/x-pem-file"}}}"#,
+        400,
+        "BadParameter",
+        "The certificate to import is invalid: no CERTIFICATE block",
+    );
+    assert_eq!(rig.vault, before);
+}
+
+#[test]
+fn issuers_are_registered_read_and_removed() {
+    let mut rig = Rig::new();
+    rig.refused(
+        "POST",
+        &format!("/certificates/mycert1/create?{API}"),
+        br#"{"policy":{"x509_props":{"subject":"CN=x"},"issuer":{"name":"mydigicert"}}}"#,
+        400,
+        "BadParameter",
+        "The issuer mydigicert is not registered in this key vault.",
+    );
+    rig.refused(
+        "GET",
+        &format!("/certificates/issuers/mydigicert?{API}"),
+        b"",
+        404,
+        "CertificateIssuerNotFound",
+        "Issuer not found: mydigicert",
+    );
+    rig.register_digicert();
+    let got = rig.call("GET", &format!("/certificates/issuers/mydigicert?{API}"), None);
+    assert_eq!((got.status, got.body["provider"].as_str()), (200, Some("DigiCert")));
+    let deleted = rig.call("DELETE", &format!("/certificates/issuers/mydigicert?{API}"), None);
+    assert_eq!(deleted.status, 200);
+    rig.refused(
+        "DELETE",
+        &format!("/certificates/issuers/mydigicert?{API}"),
+        b"",
+        404,
+        "CertificateIssuerNotFound",
+        "Issuer not found: mydigicert",
+    );
+    rig.refused(
+        "PUT",
+        &format!("/certificates/issuers/Self?{API}"),
+        br#"{"provider":"x"}"#,
+        400,
+        "BadParameter",
+        "The request body is invalid: Self is reserved and cannot be registered",
+    );
+    rig.refused(
+        "PUT",
+        &format!("/certificates/issuers/i2?{API}"),
+        br#"{}"#,
+        400,
+        "BadParameter",
+        "The request body is invalid: provider is required",
+    );
+}
+
+#[test]
+fn malformed_requests_get_a_4xx_and_change_nothing() {
+    let mut rig = Rig::new();
+    rig.create("Unknown");
+    let pending = format!("/certificates/mycert1/pending?{API}");
+    let create = format!("/certificates/c2/create?{API}");
+    let merge = format!("/certificates/mycert1/pending/merge?{API}");
+    let cases: Vec<(&str, String, &[u8], u16, &str)> = vec![
+        ("POST", create.clone(), b"{not json", 400, "BadParameter"),
+        ("POST", create.clone(), b"", 400, "BadParameter"),
+        ("POST", create.clone(), br#"{"policy":"nope"}"#, 400, "BadParameter"),
+        (
+            "POST",
+            create.clone(),
+            br#"{"policy":{"x509_props":{"subject":"CN=x"},"key_props":{"kty":"DSA"}}}"#,
+            400,
+            "BadParameter",
+        ),
+        (
+            "POST",
+            create.clone(),
+            br#"{"policy":{"x509_props":{"subject":"CN=x"},"key_props":{"kty":"RSA","key_size":1024}}}"#,
+            400,
+            "BadParameter",
+        ),
+        (
+            "POST",
+            create.clone(),
+            br#"{"policy":{"x509_props":{"subject":"CN=x"},"key_props":{"kty":"EC","crv":"P-256K"}}}"#,
+            400,
+            "BadParameter",
+        ),
+        ("POST", create.clone(), br#"{"policy":{}}"#, 400, "BadParameter"),
+        (
+            "POST",
+            create.clone(),
+            br#"{"policy":{"x509_props":{"subject":"CN=x"},"issuer":{"name":"a/b"}}}"#,
+            400,
+            "BadParameter",
+        ),
+        (
+            "POST",
+            create.clone(),
+            br#"{"policy":{"x509_props":{"subject":"XX=x"},"issuer":{"name":"Unknown"}}}"#,
+            400,
+            "BadParameter",
+        ),
+        ("PATCH", pending.clone(), br#"{"cancellation_requested":"yes"}"#, 400, "BadParameter"),
+        ("PATCH", pending.clone(), b"{}", 400, "BadParameter"),
+        ("POST", merge.clone(), b"{}", 400, "BadParameter"),
+        ("POST", merge.clone(), br#"{"x5c":[]}"#, 400, "BadParameter"),
+        ("POST", merge.clone(), br#"{"x5c":["!!!"]}"#, 400, "BadParameter"),
+        ("POST", merge.clone(), br#"{"x5c":"MIIB"}"#, 400, "BadParameter"),
+        ("POST", merge.clone(), b"\xff\xfe", 400, "BadParameter"),
+        ("GET", "/certificates/mycert1/pending".into(), b"", 400, "BadParameter"),
+        ("GET", "/certificates/mycert1/pending?api-version=7.5&request_id=zz".into(), b"", 400, "BadParameter"),
+        ("GET", format!("/certificates/my_cert/pending?{API}"), b"", 400, "BadParameter"),
+        ("GET", format!("/certificates/{}/pending?{API}", "x".repeat(128)), b"", 400, "BadParameter"),
+        ("GET", format!("/certificates/caf%C3%A9/pending?{API}"), b"", 400, "BadParameter"),
+        ("GET", format!("/certificates/../pending?{API}"), b"", 400, "BadParameter"),
+        ("GET", format!("/keys/mycert1?{API}"), b"", 404, "NotFound"),
+        ("GET", format!("/certificates/mycert1/pending/merge/x?{API}"), b"", 404, "NotFound"),
+        ("PUT", pending.clone(), b"", 405, "MethodNotAllowed"),
+        ("GET", merge.clone(), b"", 405, "MethodNotAllowed"),
+        ("DELETE", format!("/certificates/mycert1?{API}"), b"", 405, "MethodNotAllowed"),
+        ("GET", format!("/certificates/mycert1/nothex?{API}"), b"", 404, "CertificateNotFound"),
+    ];
+    for (method, target, body, status, code) in cases {
+        let before = rig.vault.clone();
+        let answer = rig.raw(method, &target, body);
+        assert_eq!(
+            (answer.status, answer.body["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{method} {target} {:?}",
+            String::from_utf8_lossy(body)
+        );
+        assert!(answer.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(rig.vault, before, "{method} {target} changed the vault");
+    }
+    let answer = rig.raw("PUT", &pending, b"");
+    assert_eq!(answer.header("Allow"), Some("GET, PATCH, DELETE"));
+    let huge = vec![b' '; rest::MAX_BODY_LEN + 1];
+    rig.refused(
+        "POST",
+        &merge,
+        &huge,
+        413,
+        "RequestEntityTooLarge",
+        "The request body has 1048577 bytes; at most 1048576 are allowed.",
+    );
+}
