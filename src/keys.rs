@@ -128,7 +128,115 @@ pub trait KeyHolder {
         now: OffsetDateTime,
     ) -> Result<Vec<u8>, KeyHolderError>;
 
-    /// Takes an imported PKCS#8 private key (DER) for `name` and returns its
-    /// public key (`SubjectPublicKeyInfo`, DER).
-    fn import_key(&mut self, name: &CertificateName, pkcs8: &[u8]) -> Result<Vec<u8>, KeyHolderError>;
+    /// Takes an imported certificate and its private key for `name` (PEM, or
+    /// a password-protected PKCS#12), keeps the key, and returns the
+    /// certificates and the key's public key. The core never sees the key.
+    fn import(&mut self, name: &CertificateName, content: &ImportContent<'_>) -> Result<ImportedKey, KeyHolderError>;
+
+    /// Forgets the key with this public key: the import that brought it was
+    /// refused after all (its chain did not validate).
+    fn discard(&mut self, public_key: &[u8]);
+}
+
+/// How an imported certificate is encoded (`policy.secret_props.contentType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImportFormat {
+    /// `application/x-pem-file`: `CERTIFICATE` blocks and a PKCS#8 `PRIVATE KEY`.
+    Pem,
+    /// `application/x-pkcs12`: standard base64 of a PKCS#12 (PFX) file.
+    Pkcs12,
+}
+
+impl ImportFormat {
+    /// The format a content type names; PKCS#12 when none is given, as the
+    /// service defaults.
+    pub fn from_content_type(content_type: Option<&str>) -> Option<Self> {
+        match content_type {
+            None | Some("application/x-pkcs12") => Some(ImportFormat::Pkcs12),
+            Some("application/x-pem-file") => Some(ImportFormat::Pem),
+            Some(_) => None,
+        }
+    }
+}
+
+/// What an import request carries for the key holder.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ImportContent<'a> {
+    /// The body's `value`.
+    pub value: &'a str,
+    /// The body's `pwd` (PKCS#12 password).
+    pub password: Option<&'a str>,
+    /// How `value` is encoded.
+    pub format: ImportFormat,
+}
+
+impl std::fmt::Debug for ImportContent<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportContent").field("format", &self.format).finish_non_exhaustive()
+    }
+}
+
+/// What the key holder took from an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedKey {
+    /// The certificates (DER), in the order given.
+    pub certificates: Vec<Vec<u8>>,
+    /// The private key's public key (`SubjectPublicKeyInfo`, DER).
+    pub public_key: Vec<u8>,
+}
+
+/// PEM blocks read from an import's `value`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PemBundle {
+    /// Every `CERTIFICATE`, in order (DER).
+    pub certificates: Vec<Vec<u8>>,
+    /// The one `PRIVATE KEY` (PKCS#8 DER).
+    pub private_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for PemBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PemBundle").field("certificates", &self.certificates.len()).finish_non_exhaustive()
+    }
+}
+
+/// Reads the PEM of an import: every `CERTIFICATE` in order, and exactly one
+/// unencrypted PKCS#8 `PRIVATE KEY`. Other blocks are ignored.
+pub fn parse_pem_bundle(text: &str) -> Result<PemBundle, KeyHolderError> {
+    use base64::Engine as _;
+    let bad = |m: &str| KeyHolderError::Rejected(m.to_owned());
+    let mut certificates = Vec::new();
+    let mut key = None;
+    let mut lines = text.lines().map(str::trim);
+    while let Some(line) = lines.next() {
+        let Some(label) = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")) else {
+            continue;
+        };
+        let end = format!("-----END {label}-----");
+        let mut body = String::new();
+        loop {
+            match lines.next() {
+                Some(l) if l == end => break,
+                Some(l) => body.push_str(l),
+                None => return Err(bad("a PEM block is not terminated")),
+            }
+        }
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body.as_bytes())
+            .map_err(|_| bad("a PEM block is not valid base64"))?;
+        match label {
+            "CERTIFICATE" => certificates.push(der),
+            "PRIVATE KEY" if key.is_none() => key = Some(der),
+            "PRIVATE KEY" => return Err(bad("more than one private key")),
+            "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
+                return Err(bad("the private key must be an unencrypted PKCS#8 \"PRIVATE KEY\""));
+            }
+            _ => {}
+        }
+    }
+    if certificates.is_empty() {
+        return Err(bad("no CERTIFICATE block"));
+    }
+    let private_key = key.ok_or_else(|| bad("no PRIVATE KEY block"))?;
+    Ok(PemBundle { certificates, private_key })
 }

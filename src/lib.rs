@@ -70,7 +70,10 @@ pub use certificate::{
 pub use csr::{Csr, CsrError, MAX_CSR_LEN};
 pub use error::{OperationError, StaleReason};
 pub use ids::{IdGenerator, InvalidId, RequestId, SequentialIds, VersionId};
-pub use keys::{Curve, InvalidKeyRequest, KeyHolder, KeyHolderError, KeyRequest, KeyType};
+pub use keys::{
+    Curve, ImportContent, ImportFormat, ImportedKey, InvalidKeyRequest, KeyHolder, KeyHolderError, KeyRequest, KeyType,
+    PemBundle, parse_pem_bundle,
+};
 pub use name::{CertificateName, InvalidName, IssuerMode, IssuerName, MAX_NAME_LEN};
 pub use pending::{
     Failure, ISSUER_STATUS_DETAILS, IssuerRef, MANUAL_STATUS_DETAILS, PendingCertificate, Status, StatusKind,

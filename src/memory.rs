@@ -17,7 +17,9 @@ use crate::certificate::{Effect, Issued};
 use crate::csr::Csr;
 use crate::error::OperationError;
 use crate::ids::{IdGenerator, RequestId};
-use crate::keys::{Curve, KeyHolder, KeyHolderError, KeyRequest, KeyType};
+use crate::keys::{
+    Curve, ImportContent, ImportFormat, ImportedKey, KeyHolder, KeyHolderError, KeyRequest, KeyType, parse_pem_bundle,
+};
 use crate::name::CertificateName;
 use crate::pending::Failure;
 use crate::vault::Vault;
@@ -168,12 +170,42 @@ impl KeyHolder for MemoryKeyHolder {
         Ok(params.self_signed(key).map_err(failed)?.der().to_vec())
     }
 
-    fn import_key(&mut self, _name: &CertificateName, pkcs8: &[u8]) -> Result<Vec<u8>, KeyHolderError> {
-        let key = KeyPair::try_from(pkcs8).map_err(|e| rejected(format!("the private key cannot be read: {e}")))?;
-        let spki = key.subject_public_key_info();
-        self.keys.insert(spki.clone(), key);
-        Ok(spki)
+    fn import(&mut self, _name: &CertificateName, content: &ImportContent<'_>) -> Result<ImportedKey, KeyHolderError> {
+        let (certificates, pkcs8) = match content.format {
+            ImportFormat::Pem => {
+                let bundle = parse_pem_bundle(content.value)?;
+                (bundle.certificates, bundle.private_key)
+            }
+            ImportFormat::Pkcs12 => read_pkcs12(content.value, content.password.unwrap_or_default())?,
+        };
+        let key = KeyPair::try_from(pkcs8.as_slice())
+            .map_err(|e| rejected(format!("the private key cannot be read: {e}")))?;
+        let public_key = key.subject_public_key_info();
+        self.keys.insert(public_key.clone(), key);
+        Ok(ImportedKey { certificates, public_key })
     }
+
+    fn discard(&mut self, public_key: &[u8]) {
+        self.keys.remove(public_key);
+    }
+}
+
+/// The certificates and the one private key of a base64 PKCS#12 file.
+fn read_pkcs12(value: &str, password: &str) -> Result<(Vec<Vec<u8>>, Vec<u8>), KeyHolderError> {
+    use base64::Engine as _;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(value.trim().as_bytes())
+        .map_err(|_| rejected("the PKCS#12 value is not standard base64"))?;
+    let archive = p12_keystore::Pkcs12Archive::from_pkcs12(&der, password)
+        .map_err(|e| rejected(format!("the PKCS#12 file cannot be read: {e}")))?;
+    let [key] = archive.keys.as_slice() else {
+        return Err(rejected(format!("the PKCS#12 file must hold one private key, not {}", archive.keys.len())));
+    };
+    let certificates: Vec<Vec<u8>> = archive.certs.iter().map(|bag| bag.cert.as_der().to_vec()).collect();
+    if certificates.is_empty() {
+        return Err(rejected("the PKCS#12 file holds no certificate"));
+    }
+    Ok((certificates, key.key.as_der().to_vec()))
 }
 
 /// A simulated issuer provider: a CA in memory that signs the CSR's key when

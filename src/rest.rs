@@ -19,8 +19,6 @@
 //! the pending routes. Every refusal has the body `{"error":{"code","message"}}`
 //! and changes nothing.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -28,7 +26,7 @@ use time::OffsetDateTime;
 use crate::certificate::{CreateRequest, Effect};
 use crate::error::OperationError;
 use crate::ids::{IdGenerator, RequestId, VersionId};
-use crate::keys::{InvalidKeyRequest, KeyHolder, KeyHolderError, KeyRequest};
+use crate::keys::{ImportContent, ImportFormat, InvalidKeyRequest, KeyHolder, KeyHolderError, KeyRequest};
 use crate::name::{CertificateName, InvalidName, IssuerMode, IssuerName};
 use crate::policy::Attributes;
 use crate::vault::{Issuer, Vault};
@@ -442,23 +440,24 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
     fn import(&mut self, name: CertificateName, _query: Query, body: &[u8]) -> Result<Response, RestError> {
         let params: CertificateImportParameters = json_body(body)?;
         self.vault.check_import(&name)?;
-        let content_type = params
-            .policy
-            .as_ref()
-            .and_then(|p| p.secret_props.as_ref())
-            .and_then(|s| s.content_type.as_deref())
-            .unwrap_or("application/x-pkcs12");
-        let (certificates, private_key) = match content_type {
-            "application/x-pem-file" => parse_pem_bundle(&params.value)?,
-            "application/x-pkcs12" => {
-                return Err(RestError::InvalidImport(
-                    "PKCS#12 import is not supported; send the chain and its PKCS#8 key as PEM with policy.secret_props.contentType \"application/x-pem-file\"".into(),
-                ));
+        let content_type =
+            params.policy.as_ref().and_then(|p| p.secret_props.as_ref()).and_then(|s| s.content_type.as_deref());
+        let format = ImportFormat::from_content_type(content_type).ok_or_else(|| {
+            RestError::InvalidImport(format!("content type {:?} is not supported", content_type.unwrap_or_default()))
+        })?;
+        let content = ImportContent { value: &params.value, password: params.pwd.as_deref(), format };
+        let imported = self.keys.import(&name, &content).map_err(|e| match e {
+            KeyHolderError::Rejected(m) => RestError::InvalidImport(m),
+            other => RestError::KeyHolder(other),
+        })?;
+        let (certificates, spki) = (imported.certificates, imported.public_key);
+        let version = match self.vault.import(&name, &certificates, Some(&spki), params.policy, self.now, self.ids) {
+            Ok(version) => version,
+            Err(error) => {
+                self.keys.discard(&spki);
+                return Err(error.into());
             }
-            other => return Err(RestError::InvalidImport(format!("content type {other:?} is not supported"))),
         };
-        let spki = self.keys.import_key(&name, &private_key)?;
-        let version = self.vault.import(&name, &certificates, Some(&spki), params.policy, self.now, self.ids)?;
         Ok(json_response(200, &self.bundle(&name, Some(version))?))
     }
 
@@ -528,43 +527,6 @@ pub struct IssuerBundle {
     /// Attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Attributes>,
-}
-
-/// Reads PEM: every `CERTIFICATE` in order, and the one `PRIVATE KEY` (PKCS#8).
-fn parse_pem_bundle(text: &str) -> Result<(Vec<Vec<u8>>, Vec<u8>), RestError> {
-    let bad = |m: &str| RestError::InvalidImport(m.to_owned());
-    let mut certificates = Vec::new();
-    let mut key = None;
-    let mut lines = text.lines().map(str::trim);
-    while let Some(line) = lines.next() {
-        let Some(label) = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")) else {
-            continue;
-        };
-        let end = format!("-----END {label}-----");
-        let mut body = String::new();
-        loop {
-            match lines.next() {
-                Some(l) if l == end => break,
-                Some(l) => body.push_str(l),
-                None => return Err(bad("a PEM block is not terminated")),
-            }
-        }
-        let der = STANDARD.decode(body.as_bytes()).map_err(|_| bad("a PEM block is not valid base64"))?;
-        match label {
-            "CERTIFICATE" => certificates.push(der),
-            "PRIVATE KEY" if key.is_none() => key = Some(der),
-            "PRIVATE KEY" => return Err(bad("more than one private key")),
-            "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
-                return Err(bad("the private key must be an unencrypted PKCS#8 \"PRIVATE KEY\""));
-            }
-            _ => {}
-        }
-    }
-    if certificates.is_empty() {
-        return Err(bad("no CERTIFICATE block"));
-    }
-    let key = key.ok_or_else(|| bad("no PRIVATE KEY block"))?;
-    Ok((certificates, key))
 }
 
 #[cfg(test)]

@@ -355,13 +355,22 @@ fn import_takes_a_pem_chain_and_its_key() {
     )
     .unwrap();
     let answer = rig.raw("POST", &format!("/certificates/imp2/import?{API}"), &body);
+    assert_eq!(rig.keys.len(), 1, "the refused import's key was kept");
     assert_eq!(
         answer.error(),
         (400, "BadParameter", "The x5c chain is invalid: no certificate in x5c carries the request's public key")
     );
     let before = rig.vault.clone();
     rig.refused("POST", &format!("/certificates/imp2/import?{API}"), br#"{"value":"MIIK"}"#, 400, "BadParameter",
-        "The certificate to import is invalid: PKCS#12 import is not supported; send the chain and its PKCS#8 key as PEM with policy.secret_props.contentType \"application/x-pem-file\"");
+        "The certificate to import is invalid: the PKCS#12 file cannot be read: ASN.1 DER message is incomplete: expected 4, actual 3 at DER byte 3");
+    rig.refused(
+        "POST",
+        &format!("/certificates/imp2/import?{API}"),
+        br#"{"value":"x","policy":{"secret_props":{"contentType":"text/plain"}}}"#,
+        400,
+        "BadParameter",
+        "The certificate to import is invalid: content type \"text/plain\" is not supported",
+    );
     rig.refused(
         "POST",
         &format!("/certificates/imp2/import?{API}"),
@@ -513,4 +522,32 @@ fn malformed_requests_get_a_4xx_and_change_nothing() {
         "RequestEntityTooLarge",
         "The request body has 1048577 bytes; at most 1048576 are allowed.",
     );
+}
+
+#[test]
+fn import_takes_a_password_protected_pkcs12() {
+    use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
+    let mut rig = Rig::new();
+    let holder = support::Holder::p256();
+    let ca = support::Ca::p256("PFX CA");
+    let leaf = ca.sign("pfx", &holder.key);
+    let chain = PrivateKeyChain::new(
+        vec![1u8, 2, 3, 4],
+        PrivateKey::from_der(&holder.key.serialize_der()).unwrap(),
+        [Certificate::from_der(&leaf).unwrap(), Certificate::from_der(&ca.der).unwrap()],
+    );
+    let mut store = KeyStore::new();
+    store.add_entry("pfx", KeyStoreEntry::PrivateKeyChain(chain));
+    let pfx = store.writer("s3cret").write().unwrap();
+    let body = json!({"value": support::b64(&pfx), "pwd": "s3cret", "policy": {"secret_props": {"contentType": "application/x-pkcs12"}}});
+    let imported = rig.call("POST", &format!("/certificates/pfx1/import?{API}"), Some(body));
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    assert_eq!(imported.body["cer"], support::b64(&leaf));
+
+    // The wrong password is a 400 and changes nothing.
+    let body = serde_json::to_vec(&json!({"value": support::b64(&pfx), "pwd": "wrong"})).unwrap();
+    let before = rig.vault.clone();
+    let answer = rig.raw("POST", &format!("/certificates/pfx2/import?{API}"), &body);
+    assert_eq!((answer.status, answer.body["error"]["code"].as_str()), (400, Some("BadParameter")));
+    assert_eq!(rig.vault, before);
 }
