@@ -49,6 +49,8 @@
 #![forbid(unsafe_code)]
 
 mod certificate;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod csr;
 mod error;
 mod ids;

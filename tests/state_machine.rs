@@ -1,0 +1,247 @@
+//! The state machine under every sequence of operations: one reference model
+//! (written from the specification, in the conformance kit), two systems
+//! under test — the domain API and the `rest` module, bytes in and bytes out.
+//!
+//! `PROPTEST_CASES` sets the number of cases (default 48), `CONFORMANCE_STEPS`
+//! the longest sequence (default 24).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use pending_certificate::conformance::model::{ChainKind, Mode, ModelStatus, OutcomeKind, RequestRef};
+use pending_certificate::conformance::{Conformance, Model, ModelState, NAMES, Pool, RestSurface, Transition, steps};
+use pending_certificate::memory::MemoryKeyHolder;
+use pending_certificate::policy::{IssuerParameters, KeyProperties, X509Properties};
+use pending_certificate::{
+    CertificateName, CertificatePolicy, CreateRequest, Effect, Failure, Issuer, IssuerName, KeyHolder, KeyRequest,
+    OperationError, RequestId, SequentialIds, Status, Vault, VaultUrl,
+};
+use proptest::test_runner::Config;
+use proptest_state_machine::{StateMachineTest, prop_state_machine};
+use time::OffsetDateTime;
+
+fn config() -> Config {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(48);
+    Config { cases, ..Config::default() }
+}
+
+prop_state_machine! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn the_rest_surface_agrees_with_the_model(sequential 1..=steps() => Conformance<RestSurface>);
+
+    #[test]
+    fn the_domain_api_agrees_with_the_model(sequential 1..=steps() => DomainTest);
+}
+
+/// The domain API as a system under test.
+struct DomainSut {
+    vault: Vault,
+    keys: MemoryKeyHolder,
+    ids: SequentialIds,
+    now: OffsetDateTime,
+    history: Vec<Vec<RequestId>>,
+}
+
+struct DomainTest;
+
+fn policy(mode: Mode, name: &str) -> CertificatePolicy {
+    let issuer = match mode {
+        Mode::Manual => "Unknown",
+        Mode::Provider => "mydigicert",
+        Mode::SelfSigned => "Self",
+    };
+    CertificatePolicy {
+        key_props: Some(KeyProperties { kty: Some("EC".into()), crv: Some("P-256".into()), ..Default::default() }),
+        x509_props: Some(X509Properties { subject: Some(format!("CN={name}")), ..Default::default() }),
+        issuer: Some(IssuerParameters { name: Some(issuer.into()), ..Default::default() }),
+        ..Default::default()
+    }
+}
+
+impl DomainSut {
+    fn current(&self, name: &CertificateName) -> Option<RequestId> {
+        self.vault.pending(name, None).ok().map(|p| p.request_id())
+    }
+
+    fn resolve(&self, index: usize, name: &CertificateName, request: RequestRef) -> Option<RequestId> {
+        let random = RequestId::from_u128(0xf0f0_f0f0_f0f0_f0f0_f0f0_f0f0_f0f0_f0f0);
+        let current = self.current(name);
+        match request {
+            RequestRef::Unspecified => None,
+            RequestRef::Current => Some(current.unwrap_or(random)),
+            RequestRef::Stale(i) => {
+                let stale: Vec<RequestId> =
+                    self.history[index].iter().copied().filter(|id| Some(*id) != current).collect();
+                Some(if stale.is_empty() { random } else { stale[i.index(stale.len())] })
+            }
+            RequestRef::Random => Some(random),
+        }
+    }
+
+    fn chain_for_pending(&self, name: &CertificateName) -> Vec<Vec<u8>> {
+        match self.vault.pending(name, None) {
+            Ok(p) => Pool::get().chain_for(p.csr().public_key()),
+            Err(_) => vec![Pool::get().ca_der().to_vec()],
+        }
+    }
+
+    /// Applies one transition; `Ok(success status)` or the refusal.
+    fn apply(&mut self, transition: &Transition) -> Result<u16, OperationError> {
+        let index = transition.name_index().unwrap_or(0);
+        let name = CertificateName::new(NAMES[index]).unwrap();
+        let now = self.now;
+        match transition {
+            Transition::Create { mode, preserve, .. } => {
+                let policy = policy(*mode, NAMES[index]);
+                self.vault.check_create(&name, &policy)?;
+                let key_request = KeyRequest::from_policy(&policy).unwrap();
+                let csr = self.keys.create_key(&name, &key_request).unwrap();
+                let request = CreateRequest { csr, policy, preserve_cert_order: *preserve };
+                let effect = self.vault.create(&name, request, now, &mut self.ids)?;
+                let id = self.current(&name).unwrap();
+                self.history[index].push(id);
+                if let Some(Effect::SignSelf { request_id, csr }) = effect {
+                    let certificate = self.keys.sign_self(&name, &csr, &key_request, now).unwrap();
+                    self.vault.issued(&name, request_id, &[certificate], now, &mut self.ids)?;
+                }
+                Ok(202)
+            }
+            Transition::Import { .. } => {
+                let key = Pool::get().other_key(index);
+                let spki = rcgen::PublicKeyData::subject_public_key_info(key);
+                let chain = Pool::get().chain_for(&spki);
+                self.vault.import(&name, &chain, Some(&spki), None, now, &mut self.ids).map(|_| 200)
+            }
+            Transition::GetPending { request, .. } => {
+                let id = self.resolve(index, &name, *request);
+                self.vault.pending(&name, id).map(|_| 200)
+            }
+            Transition::Cancel { request, requested, .. } => {
+                let id = self.resolve(index, &name, *request);
+                self.vault.update_pending(&name, id, *requested, now).map(|_| 200)
+            }
+            Transition::Delete { request, .. } => {
+                let id = self.resolve(index, &name, *request);
+                self.vault.delete_pending(&name, id, now).map(|_| 200)
+            }
+            Transition::Merge { chain, .. } => {
+                let x5c = match chain {
+                    ChainKind::ForCsrKey { shuffled } => {
+                        let mut chain = self.chain_for_pending(&name);
+                        if *shuffled {
+                            chain.reverse();
+                        }
+                        chain
+                    }
+                    ChainKind::OtherKey => {
+                        Pool::get().chain_for(&rcgen::PublicKeyData::subject_public_key_info(Pool::get().other_key(0)))
+                    }
+                    ChainKind::Garbage => vec![b"not a certificate".to_vec()],
+                };
+                self.vault.merge(&name, &x5c, now, &mut self.ids).map(|_| 201)
+            }
+            Transition::Outcome { request, kind, .. } => {
+                let id = self.resolve(index, &name, *request).unwrap();
+                match kind {
+                    OutcomeKind::Issued => {
+                        let chain = if self.current(&name) == Some(id) {
+                            self.chain_for_pending(&name)
+                        } else {
+                            vec![Pool::get().ca_der().to_vec()]
+                        };
+                        self.vault.issued(&name, id, &chain, now, &mut self.ids).map(|_| 200)
+                    }
+                    OutcomeKind::IssuedBadChain => {
+                        let chain = Pool::get()
+                            .chain_for(&rcgen::PublicKeyData::subject_public_key_info(Pool::get().other_key(1)));
+                        self.vault.issued(&name, id, &chain, now, &mut self.ids).map(|_| 200)
+                    }
+                    OutcomeKind::Failed => {
+                        let failure = Failure::new(Failure::REQUEST_REJECTED, "rejected");
+                        self.vault.failed(&name, id, failure, now).map(|_| 200)
+                    }
+                    OutcomeKind::Cancelled => self.vault.cancelled(&name, id, now).map(|_| 200),
+                }
+            }
+            Transition::GetCertificate { .. } => self.vault.certificate(&name, None).map(|_| 200),
+            Transition::Tick { seconds } => {
+                self.now += time::Duration::seconds(i64::from(*seconds));
+                Ok(200)
+            }
+        }
+    }
+}
+
+impl StateMachineTest for DomainTest {
+    type SystemUnderTest = DomainSut;
+    type Reference = Model;
+
+    fn init_test(_state: &ModelState) -> DomainSut {
+        let mut vault = Vault::new(VaultUrl::new("https://conformance.vault.azure.net").unwrap());
+        vault.set_issuer(IssuerName::new("mydigicert").unwrap(), Issuer { provider: "Test".into() });
+        DomainSut {
+            vault,
+            keys: MemoryKeyHolder::new(),
+            ids: SequentialIds::default(),
+            now: OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_605),
+            history: vec![Vec::new(); NAMES.len()],
+        }
+    }
+
+    fn apply(mut sut: DomainSut, state: &ModelState, transition: Transition) -> DomainSut {
+        pending_certificate::conformance::count_step();
+        let before = sut.vault.clone();
+        let result = sut.apply(&transition);
+        let got = match &result {
+            Ok(status) => (*status, None),
+            Err(e) => (e.status(), Some(e.code())),
+        };
+        assert_eq!(got, (state.last.status, state.last.code), "{transition:?}: {result:?}");
+        if state.last.is_refusal() {
+            // The whole state, compared exactly.
+            assert_eq!(sut.vault, before, "the refused {transition:?} changed the vault");
+        }
+        sut
+    }
+
+    fn check_invariants(sut: &DomainSut, state: &ModelState) {
+        for (index, expected) in state.names.iter().enumerate() {
+            let name = CertificateName::new(NAMES[index]).unwrap();
+            let aggregate = sut.vault.load(&name).map(|(_, c)| c);
+            assert_eq!(aggregate.map_or(0, |c| c.versions().len()), expected.versions, "{name}: versions");
+            let pending = aggregate.and_then(|c| c.current_pending());
+            match (&expected.pending, pending) {
+                (None, None) => {}
+                (Some(model), Some(pending)) => {
+                    let status_matches = matches!(
+                        (&model.status, pending.status()),
+                        (ModelStatus::InProgress, Status::InProgress)
+                            | (ModelStatus::Completed, Status::Completed { .. })
+                            | (ModelStatus::Cancelled, Status::Cancelled)
+                    ) || matches!((&model.status, pending.status()), (ModelStatus::Failed(code), Status::Failed { error }) if *code == error.code);
+                    assert!(status_matches, "{name}: model {:?}, vault {:?}", model.status, pending.status());
+                    assert_eq!(pending.cancellation_requested(), model.cancellation_requested, "{name}");
+                    assert_eq!(Some(&pending.request_id()), sut.history[index].last(), "{name}: request id");
+                    if let Status::Completed { version } = pending.status() {
+                        let version = aggregate.and_then(|c| c.versions().iter().find(|v| v.version() == *version));
+                        let leaf = version.map(|v| v.cer().to_vec()).unwrap_or_default();
+                        let leaf = <x509_cert::Certificate as der::Decode>::from_der(&leaf).unwrap();
+                        let key = der::Encode::to_der(leaf.tbs_certificate().subject_public_key_info()).unwrap();
+                        assert_eq!(key, pending.csr().public_key(), "{name}: completed leaf key");
+                    }
+                }
+                (model, vault) => panic!("{name}: model {model:?}, vault {vault:?}"),
+            }
+            let mut ids = sut.history[index].clone();
+            ids.sort();
+            ids.dedup();
+            assert_eq!(ids.len(), sut.history[index].len(), "{name}: a request id was reused");
+        }
+        // The aggregate is plain data: it round-trips through serde.
+        for name in sut.vault.names() {
+            let (_, aggregate) = sut.vault.load(name).unwrap();
+            let json = serde_json::to_string(aggregate).unwrap();
+            assert_eq!(&serde_json::from_str::<pending_certificate::Certificate>(&json).unwrap(), aggregate);
+        }
+    }
+}
