@@ -34,6 +34,20 @@ fn lifecycle(c: &mut Criterion) {
     vault.create(&name, CreateRequest::new(csr.clone(), CertificatePolicy::default()), now, &mut ids).unwrap();
     let id = vault.pending(&name, None).unwrap().request_id();
     c.bench_function("lifecycle/get_pending", |b| b.iter(|| black_box(vault.pending(black_box(&name), Some(id)))));
+
+    // Lookup cost from 1 to 1 000 000 names.
+    let mut group = c.benchmark_group("lifecycle/get_pending_among");
+    for size in [1usize, 1_000, 1_000_000] {
+        let mut vault = Vault::new(VaultUrl::new("https://myvault.vault.azure.net").unwrap());
+        let names: Vec<_> = (0..size).map(|i| support::name(&format!("cert-{i}"))).collect();
+        for n in &names {
+            vault.create(n, CreateRequest::new(csr.clone(), CertificatePolicy::default()), now, &mut ids).unwrap();
+        }
+        let probe = names[size / 2].clone();
+        group
+            .bench_function(size.to_string(), |b| b.iter(|| black_box(vault.pending(black_box(&probe), None)).is_ok()));
+    }
+    group.finish();
 }
 
 criterion_group!(benches, lifecycle);

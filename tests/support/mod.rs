@@ -121,6 +121,19 @@ impl Ca {
         Self { der, issuer: Issuer::new(params, key) }
     }
 
+    /// A self-signed RSA root of `bits` bits (2048, 3072 or 4096), signing with SHA-256.
+    pub fn root_rsa(bits: u32) -> Self {
+        let size = match bits {
+            2048 => rcgen::RsaKeySize::_2048,
+            3072 => rcgen::RsaKeySize::_3072,
+            _ => rcgen::RsaKeySize::_4096,
+        };
+        let key = KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size).unwrap();
+        let params = ca_params("Bench RSA Root", None);
+        let der = params.self_signed(&key).unwrap().der().to_vec();
+        Self { der, issuer: Issuer::new(params, key) }
+    }
+
     pub fn p256(common_name: &str) -> Self {
         Self::root(common_name, &rcgen::PKCS_ECDSA_P256_SHA256)
     }

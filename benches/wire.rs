@@ -1,0 +1,58 @@
+//! The wire: encode and decode of a pending object and of a certificate
+//! bundle, and a whole `GET …/pending` through `rest`, bytes in and bytes out.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use pending_certificate::memory::MemoryKeyHolder;
+use pending_certificate::rest::{self, Request};
+use pending_certificate::wire::{CertificateBundle, CertificateOperation};
+use pending_certificate::{CertificatePolicy, CreateRequest, Vault, VaultUrl};
+
+fn wire(c: &mut Criterion) {
+    let name = support::name("mycert1");
+    let now = support::now();
+    let mut ids = support::ids();
+    let mut vault = Vault::new(VaultUrl::new("https://myvault.vault.azure.net").unwrap());
+    let holder = support::Holder::p256();
+    let ca = support::Ca::p256("Bench CA");
+    vault
+        .create(&name, CreateRequest::new(holder.csr("CN=mycert1"), CertificatePolicy::default()), now, &mut ids)
+        .unwrap();
+    let leaf = ca.sign_csr(vault.pending(&name, None).unwrap().csr(), "mycert1");
+    let version = vault.merge(&name, &[leaf, ca.der.clone()], now, &mut ids).unwrap();
+
+    let pending = CertificateOperation::from_pending(vault.url(), &name, vault.pending(&name, None).unwrap());
+    let pending_json = serde_json::to_vec(&pending).unwrap();
+    let view = vault.certificate(&name, Some(version)).unwrap();
+    let bundle = CertificateBundle::from_view(vault.url(), &name, None, view);
+    let bundle_json = serde_json::to_vec(&bundle).unwrap();
+
+    c.bench_function("wire/pending_encode", |b| b.iter(|| serde_json::to_vec(black_box(&pending)).unwrap()));
+    c.bench_function("wire/pending_decode", |b| {
+        b.iter(|| serde_json::from_slice::<CertificateOperation>(black_box(&pending_json)).unwrap())
+    });
+    c.bench_function("wire/bundle_encode", |b| b.iter(|| serde_json::to_vec(black_box(&bundle)).unwrap()));
+    c.bench_function("wire/bundle_decode", |b| {
+        b.iter(|| serde_json::from_slice::<CertificateBundle>(black_box(&bundle_json)).unwrap())
+    });
+
+    // A pending object in progress, polled through the REST surface.
+    let other = support::name("polled");
+    vault
+        .create(&other, CreateRequest::new(holder.csr("CN=polled"), CertificatePolicy::default()), now, &mut ids)
+        .unwrap();
+    let mut keys = MemoryKeyHolder::new();
+    let request = Request { method: "GET", target: "/certificates/polled/pending?api-version=7.5", body: b"" };
+    assert_eq!(rest::handle(&mut vault, &mut keys, &mut ids, now, request).response.status, 200);
+    c.bench_function("wire/rest_get_pending", |b| {
+        b.iter(|| rest::handle(&mut vault, &mut keys, &mut ids, now, black_box(request)).response.body)
+    });
+}
+
+criterion_group!(benches, wire);
+criterion_main!(benches);
