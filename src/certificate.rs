@@ -562,8 +562,17 @@ impl Certificate {
         _now: OffsetDateTime,
     ) -> Result<(), OperationError> {
         self.current_request(request_id)?;
-        if failure.code.is_empty() {
-            return Err(OperationError::EmptyFailureCode);
+        let reason = if failure.code.is_empty() {
+            Some("the error code is empty")
+        } else if failure.code.chars().count() > crate::limits::MAX_FAILURE_CODE_LEN {
+            Some("the error code is longer than 256 characters")
+        } else if failure.message.chars().count() > crate::limits::MAX_FAILURE_MESSAGE_LEN {
+            Some("the error message is longer than 4096 characters")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(OperationError::InvalidFailure { reason });
         }
         if let Some(p) = self.pending.as_mut() {
             p.status = Status::Failed { error: failure };

@@ -10,9 +10,7 @@ use der::{Decode, Encode, Reader, SliceReader};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use x509_cert::request::CertReq;
 
-/// Largest CSR accepted, in bytes of DER. An RSA-4096 CSR with a long subject is
-/// under 2 KiB; this leaves room for extension requests.
-pub const MAX_CSR_LEN: usize = 16 * 1024;
+pub use crate::limits::MAX_CSR_LEN;
 
 /// Why bytes are not an acceptable PKCS#10 CSR.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -119,9 +119,13 @@ pub enum OperationError {
         name: IssuerName,
     },
 
-    /// A failure reported by a provider has an empty code (400 `BadParameter`).
-    #[error("A failed request must carry a non-empty error code.")]
-    EmptyFailureCode,
+    /// A failure reported by a provider has an empty or overlong code, or an
+    /// overlong message (400 `BadParameter`).
+    #[error("The provider's failure is invalid: {reason}")]
+    InvalidFailure {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 /// Why a provider outcome is stale.
@@ -157,7 +161,7 @@ impl OperationError {
             InvalidChain(_) => 400,
             InvalidIssuerName(_) => 400,
             UnknownIssuer { .. } => 400,
-            EmptyFailureCode => 400,
+            InvalidFailure { .. } => 400,
         }
     }
 
@@ -178,7 +182,7 @@ impl OperationError {
             InvalidChain(_) => "BadParameter",
             InvalidIssuerName(_) => "BadParameter",
             UnknownIssuer { .. } => "BadParameter",
-            EmptyFailureCode => "BadParameter",
+            InvalidFailure { .. } => "BadParameter",
         }
     }
 

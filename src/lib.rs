@@ -55,6 +55,7 @@ mod csr;
 mod error;
 mod ids;
 mod keys;
+pub mod limits;
 #[cfg(feature = "memory-keys")]
 pub mod memory;
 mod name;

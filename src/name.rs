@@ -4,8 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Longest certificate or issuer name the service accepts.
-pub const MAX_NAME_LEN: usize = 127;
+pub use crate::limits::MAX_NAME_LEN;
 
 /// Why a string is not a valid name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

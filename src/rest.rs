@@ -36,8 +36,8 @@ use crate::wire::{
 };
 use crate::x5c;
 
-/// Largest request body accepted, in bytes.
-pub const MAX_BODY_LEN: usize = 1024 * 1024;
+use crate::limits;
+pub use crate::limits::MAX_BODY_LEN;
 
 /// `Retry-After` sent with a pending object in progress, in seconds.
 pub const RETRY_AFTER_SECONDS: u32 = 10;
@@ -128,6 +128,14 @@ pub enum RestError {
         /// Its length.
         len: usize,
     },
+    /// A request over one of the bounds in [`crate::limits`] (400 `BadParameter`).
+    #[error("The request exceeds a limit: {what} (at most {limit}).")]
+    LimitExceeded {
+        /// What is too large.
+        what: &'static str,
+        /// The bound.
+        limit: usize,
+    },
     /// A policy that cannot become a key (400 `BadParameter`).
     #[error("The certificate policy is invalid: {0}")]
     InvalidPolicy(#[from] InvalidKeyRequest),
@@ -164,6 +172,7 @@ impl RestError {
             RestError::InvalidName { .. } => 400,
             RestError::InvalidBody(_) => 400,
             RestError::BodyTooLarge { .. } => 413,
+            RestError::LimitExceeded { .. } => 400,
             RestError::InvalidPolicy(_) => 400,
             RestError::InvalidImport(_) => 400,
             RestError::IssuerNotFound { .. } => 404,
@@ -184,6 +193,7 @@ impl RestError {
             RestError::InvalidName { .. } => "BadParameter",
             RestError::InvalidBody(_) => "BadParameter",
             RestError::BodyTooLarge { .. } => "RequestEntityTooLarge",
+            RestError::LimitExceeded { .. } => "BadParameter",
             RestError::InvalidPolicy(_) => "BadParameter",
             RestError::InvalidImport(_) => "BadParameter",
             RestError::IssuerNotFound { .. } => "CertificateIssuerNotFound",
@@ -263,7 +273,44 @@ fn issuer_name(text: &str) -> Result<IssuerName, RestError> {
 }
 
 fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, RestError> {
+    if limits::json_nesting_exceeds(body, limits::MAX_JSON_DEPTH) {
+        return Err(RestError::LimitExceeded { what: "JSON nesting depth", limit: limits::MAX_JSON_DEPTH });
+    }
     serde_json::from_slice(body).map_err(|e| RestError::InvalidBody(e.to_string()))
+}
+
+fn check_tags(tags: Option<&std::collections::BTreeMap<String, String>>) -> Result<(), RestError> {
+    let Some(tags) = tags else { return Ok(()) };
+    if tags.len() > limits::MAX_TAGS {
+        return Err(RestError::LimitExceeded { what: "tags", limit: limits::MAX_TAGS });
+    }
+    for (name, value) in tags {
+        if name.chars().count() > limits::MAX_TAG_NAME_LEN {
+            return Err(RestError::LimitExceeded { what: "tag name length", limit: limits::MAX_TAG_NAME_LEN });
+        }
+        if value.chars().count() > limits::MAX_TAG_VALUE_LEN {
+            return Err(RestError::LimitExceeded { what: "tag value length", limit: limits::MAX_TAG_VALUE_LEN });
+        }
+    }
+    Ok(())
+}
+
+/// Every string of a policy or issuer bundle is bounded, and so is every list.
+fn check_strings(value: &impl Serialize) -> Result<(), RestError> {
+    fn walk(value: &serde_json::Value) -> Result<(), RestError> {
+        match value {
+            serde_json::Value::String(s) if s.chars().count() > limits::MAX_POLICY_STRING_LEN => {
+                Err(RestError::LimitExceeded { what: "string length", limit: limits::MAX_POLICY_STRING_LEN })
+            }
+            serde_json::Value::Array(items) if items.len() > limits::MAX_POLICY_LIST_LEN => {
+                Err(RestError::LimitExceeded { what: "list length", limit: limits::MAX_POLICY_LIST_LEN })
+            }
+            serde_json::Value::Array(items) => items.iter().try_for_each(walk),
+            serde_json::Value::Object(fields) => fields.values().try_for_each(walk),
+            _ => Ok(()),
+        }
+    }
+    walk(&serde_json::to_value(value).map_err(|e| RestError::InvalidBody(e.to_string()))?)
 }
 
 /// The routes, by shape of path.
@@ -320,6 +367,9 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
         if request.body.len() > MAX_BODY_LEN {
             return Err(RestError::BodyTooLarge { len: request.body.len() });
         }
+        if request.target.len() > limits::MAX_TARGET_LEN {
+            return Err(RestError::LimitExceeded { what: "request path length", limit: limits::MAX_TARGET_LEN });
+        }
         let (path, query) = request.target.split_once('?').unwrap_or((request.target, ""));
         let route = route(path).ok_or_else(|| RestError::RouteNotFound { path: path.chars().take(300).collect() })?;
         let method = request.method;
@@ -364,7 +414,9 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
 
     fn create(&mut self, name: CertificateName, query: Query, body: &[u8]) -> Result<Response, RestError> {
         let params: CertificateCreateParameters = json_body(body)?;
+        check_tags(params.tags.as_ref())?;
         let policy = params.policy.unwrap_or_default();
+        check_strings(&policy)?;
         let key_request = KeyRequest::from_policy(&policy)?;
         // Every refusal the vault would give is given before a key is made.
         self.vault.check_create(&name, &policy)?;
@@ -427,6 +479,7 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
 
     fn merge(&mut self, name: CertificateName, query: Query, body: &[u8]) -> Result<Response, RestError> {
         let params: CertificateMergeParameters = json_body(body)?;
+        check_tags(params.tags.as_ref())?;
         // The state decides first (403, 404, 409), then the chain (400).
         self.vault.check_merge(&name)?;
         let der = x5c::decode(&params.x5c, &self.vault.chain_options().limits)?;
@@ -439,6 +492,10 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
 
     fn import(&mut self, name: CertificateName, _query: Query, body: &[u8]) -> Result<Response, RestError> {
         let params: CertificateImportParameters = json_body(body)?;
+        check_tags(params.tags.as_ref())?;
+        if let Some(policy) = &params.policy {
+            check_strings(policy)?;
+        }
         self.vault.check_import(&name)?;
         let content_type =
             params.policy.as_ref().and_then(|p| p.secret_props.as_ref()).and_then(|s| s.content_type.as_deref());
@@ -490,6 +547,7 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
 
     fn set_issuer(&mut self, name: IssuerName, _query: Query, body: &[u8]) -> Result<Response, RestError> {
         let bundle: IssuerBundle = json_body(body)?;
+        check_strings(&bundle)?;
         if name.mode() != IssuerMode::Provider {
             return Err(RestError::InvalidBody(format!("{name} is reserved and cannot be registered")));
         }

@@ -47,10 +47,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_certificates: 10,
-            max_certificate_len: 64 * 1024,
-            max_total_len: 256 * 1024,
-            max_signature_checks: 100,
+            max_certificates: crate::limits::MAX_X5C_CERTIFICATES,
+            max_certificate_len: crate::limits::MAX_CERTIFICATE_LEN,
+            max_total_len: crate::limits::MAX_X5C_LEN,
+            max_signature_checks: crate::limits::MAX_SIGNATURE_CHECKS,
         }
     }
 }
