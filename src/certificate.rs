@@ -246,7 +246,8 @@ pub enum Issued {
 #[serde(try_from = "Stored", into = "Stored")]
 pub struct Certificate {
     name: CertificateName,
-    policy: Option<CertificatePolicy>,
+    // Boxed: most of a name's inline size otherwise, in every map slot.
+    policy: Option<Box<CertificatePolicy>>,
     versions: Vec<CertificateVersion>,
     pending: Option<PendingCertificate>,
 }
@@ -257,7 +258,7 @@ struct Stored {
     format_version: u32,
     name: CertificateName,
     #[serde(default)]
-    policy: Option<CertificatePolicy>,
+    policy: Option<Box<CertificatePolicy>>,
     #[serde(default)]
     versions: Vec<CertificateVersion>,
     #[serde(default)]
@@ -302,7 +303,7 @@ impl Certificate {
 
     /// The policy of the latest create, if any.
     pub fn policy(&self) -> Option<&CertificatePolicy> {
-        self.policy.as_ref()
+        self.policy.as_deref()
     }
 
     /// All versions, oldest first.
@@ -377,7 +378,7 @@ impl Certificate {
             preserve_cert_order: request.preserve_cert_order,
             status: Status::InProgress,
         });
-        self.policy = Some(request.policy);
+        self.policy = Some(Box::new(request.policy));
         Ok(effect)
     }
 
@@ -412,8 +413,8 @@ impl Certificate {
         let version = ids.version_id();
         self.versions.push(CertificateVersion::from_chain(version, chain, true, now, None));
         self.pending = None;
-        if policy.is_some() {
-            self.policy = policy;
+        if let Some(policy) = policy {
+            self.policy = Some(Box::new(policy));
         }
         Ok(version)
     }
