@@ -30,6 +30,9 @@ fn vault() -> (Vault, MemoryKeyHolder, SequentialIds) {
     (vault, keys, ids)
 }
 
+/// (label, method, target, body, status, code).
+type Case = (&'static str, &'static str, String, Vec<u8>, u16, &'static str);
+
 fn nested(depth: usize) -> Vec<u8> {
     let mut body = "{\"x5c\":".to_owned();
     body.push_str(&"[".repeat(depth));
@@ -72,7 +75,7 @@ fn hostile_requests_get_a_4xx_with_a_code_and_change_nothing() {
     let tags16: serde_json::Map<String, serde_json::Value> = (0..16).map(|i| (format!("t{i}"), "v".into())).collect();
     let many_sans: Vec<String> = (0..101).map(|i| format!("h{i}.example")).collect();
 
-    let cases: Vec<(&str, &str, String, Vec<u8>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         // Truncated JSON.
         ("truncated create", "POST", create.clone(), br#"{"policy":{"x509_props":{"subject":"CN="#.to_vec(), 400, "BadParameter"),
         ("truncated merge", "POST", merge.clone(), br#"{"x5c":["MII"#.to_vec(), 400, "BadParameter"),
