@@ -1,9 +1,9 @@
 //! Decoding one certificate, keeping the TBS bytes exactly as they were given.
 
-use der::asn1::ObjectIdentifier as Oid;
-use der::{Decode, Encode, Reader, SliceReader};
-use x509_cert::TbsCertificate;
-use x509_cert::certificate::Version;
+use der::asn1::{ContextSpecific, ObjectIdentifier as Oid};
+use der::{Decode, Reader, SliceReader, Tag, TagNumber};
+use x509_cert::ext::Extensions;
+use x509_cert::time::Validity;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
     AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
@@ -75,12 +75,12 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
     reader.finish().map_err(malformed)?;
 
     let signature = BitStringRefBytes::parse(signature).map_err(malformed)?;
-    let tbs_cert = TbsCertificate::from_der(tbs).map_err(malformed)?;
-    let spki = tbs_cert.subject_public_key_info().clone();
-    let spki_der = spki.to_der().map_err(malformed)?;
-    let subject = tbs_cert.subject().to_der().map_err(malformed)?;
-    let issuer = tbs_cert.issuer().to_der().map_err(malformed)?;
-    let validity = tbs_cert.validity();
+    let raw = RawTbs::parse(tbs).map_err(malformed)?;
+    let spki = SubjectPublicKeyInfoOwned::from_der(raw.spki).map_err(malformed)?;
+    let spki_der = raw.spki.to_vec();
+    let subject = raw.subject.to_vec();
+    let issuer = raw.issuer.to_vec();
+    let validity = &raw.validity;
     let seconds = |t: &x509_cert::time::Time| i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
 
     let mut is_ca = false;
@@ -93,9 +93,9 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
     let mut authority_key_id: Option<AuthorityKeyIdentifier> = None;
     let mut has_name_constraints = false;
     let mut defects: Vec<&'static str> = Vec::new();
-    let subject_empty = tbs_cert.subject().is_empty();
+    let subject_empty = raw.subject.len() == 2;
     let mut seen: Vec<&Oid> = Vec::new();
-    for ext in tbs_cert.extensions().into_iter().flatten() {
+    for ext in raw.extensions.iter().flatten() {
         if seen.contains(&&ext.extn_id) {
             unknown_critical.get_or_insert_with(|| ext.extn_id.to_string());
         }
@@ -147,13 +147,17 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
         }
     }
     // basicConstraints means nothing outside v3 (RFC 5280 §4.1.2.1).
-    let v3 = tbs_cert.version() == Version::V3;
+    let v3 = raw.version == 2;
     let self_issued = subject == issuer;
     if !v3 {
         defects.insert(0, "not a version 3 certificate");
     }
-    let serial = tbs_cert.serial_number().as_bytes();
+    let serial = raw.serial;
     let serial_not_positive = serial.iter().all(|&b| b == 0) || serial.first().is_some_and(|&b| b & 0x80 != 0);
+    // At most 20 octets (RFC 5280 §4.1.2.2), one more for a leading zero.
+    if serial.len() > 21 || (serial.len() == 21 && serial.first() != Some(&0)) {
+        defects.push("the serial number is longer than 20 octets (RFC 5280 §4.1.2.2)");
+    }
     if key_cert_sign && !is_ca {
         defects.push("keyCertSign is asserted without basicConstraints cA (RFC 5280 §4.2.1.3)");
     }
@@ -172,7 +176,7 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
         der,
         tbs,
         signature,
-        tbs_algorithm: tbs_cert.signature().clone(),
+        tbs_algorithm: raw.algorithm,
         outer_algorithm,
         self_issued,
         spki,
@@ -213,6 +217,97 @@ fn general_name_well_formed(name: &GeneralName) -> bool {
                 && !label.ends_with('-')
                 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
+}
+
+/// A `TBSCertificate` read field by field, keeping names and the key as the
+/// bytes given: nothing is decoded that validation does not use, and nothing
+/// is re-encoded.
+struct RawTbs<'a> {
+    /// 0 for v1, 1 for v2, 2 for v3.
+    version: u8,
+    /// The serial number's content octets.
+    serial: &'a [u8],
+    algorithm: AlgorithmIdentifierOwned,
+    issuer: &'a [u8],
+    validity: Validity,
+    subject: &'a [u8],
+    spki: &'a [u8],
+    extensions: Option<Extensions>,
+}
+
+impl<'a> RawTbs<'a> {
+    fn parse(tbs: &'a [u8]) -> der::Result<Self> {
+        let mut reader = SliceReader::new(tbs)?;
+        let raw = reader.sequence(|r| -> der::Result<RawTbs<'a>> {
+            let version = match ContextSpecific::<u8>::decode_explicit(r, TagNumber(0))? {
+                Some(v) if v.value <= 2 => v.value,
+                Some(_) => return Err(Tag::Integer.value_error().into()),
+                None => 0,
+            };
+            let serial = der::asn1::IntRef::decode(r)?.as_bytes();
+            let algorithm = AlgorithmIdentifierOwned::decode(r)?;
+            let issuer = name(r)?;
+            let validity = Validity::decode(r)?;
+            let subject = name(r)?;
+            let spki = r.tlv_bytes()?;
+            let mut extensions = None;
+            while !r.is_finished() {
+                let header = der::Header::peek(r)?;
+                match header.tag() {
+                    // issuerUniqueID, subjectUniqueID: v2 and v3 only, unused.
+                    Tag::ContextSpecific { number, .. } if (number == TagNumber(1) || number == TagNumber(2)) && version >= 1 => {
+                        r.tlv_bytes()?;
+                    }
+                    Tag::ContextSpecific { number, .. } if number == TagNumber(3) && version == 2 && extensions.is_none() => {
+                        extensions = ContextSpecific::<Extensions>::decode_explicit(r, TagNumber(3))?.map(|e| e.value);
+                    }
+                    tag => return Err(tag.value_error().into()),
+                }
+            }
+            Ok(RawTbs { version, serial, algorithm, issuer, validity, subject, spki, extensions })
+        })?;
+        reader.finish()?;
+        Ok(raw)
+    }
+}
+
+/// A `Name`: a SEQUENCE of SETs, each a SET OF SEQUENCEs; returned as given.
+fn name<'a>(r: &mut SliceReader<'a>) -> der::Result<&'a [u8]> {
+    let tlv = r.tlv_bytes()?;
+    let mut outer = SliceReader::new(tlv)?;
+    outer.sequence(|rdns| -> der::Result<()> {
+        while !rdns.is_finished() {
+            rdns.set_of_sequences()?;
+        }
+        Ok(())
+    })?;
+    outer.finish()?;
+    Ok(tlv)
+}
+
+trait SetOfSequences {
+    fn set_of_sequences(&mut self) -> der::Result<()>;
+}
+
+impl SetOfSequences for SliceReader<'_> {
+    /// Reads one RelativeDistinguishedName: a non-empty SET of SEQUENCEs.
+    fn set_of_sequences(&mut self) -> der::Result<()> {
+        let header = der::Header::decode(self)?;
+        header.tag().assert_eq(Tag::Set)?;
+        let body = self.read_slice(header.length())?;
+        let mut inner = SliceReader::new(body)?;
+        let mut count = 0;
+        while !inner.is_finished() {
+            let attribute = der::Header::decode(&mut inner)?;
+            attribute.tag().assert_eq(Tag::Sequence)?;
+            inner.read_slice(attribute.length())?;
+            count += 1;
+        }
+        if count == 0 {
+            return Err(Tag::Set.value_error().into());
+        }
+        Ok(())
+    }
 }
 
 /// The signature BIT STRING's bytes, borrowed from the input.
