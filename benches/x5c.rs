@@ -99,10 +99,13 @@ fn x5c(c: &mut Criterion) {
     for chain in chains() {
         let (root, rest) = chain.certs.split_last().unwrap();
         let anchors = vec![root.clone()];
+        // Parsed once, as rustls-webpki's anchor is below.
+        let prepared = x5c::TrustAnchors::parse(&anchors).unwrap();
         let policy = ChainPolicy {
             time,
             expected_leaf_key: Some(&chain.leaf_key),
             trust_anchors: &anchors,
+            prepared_anchors: Some(&prepared),
             require_all_on_path: true,
             limits: Limits::default(),
         };

@@ -106,6 +106,7 @@ impl ChainOptions {
             time: now,
             expected_leaf_key: leaf_key,
             trust_anchors: &self.trust_anchors,
+            prepared_anchors: None,
             require_all_on_path: true,
             limits: self.limits,
         }

@@ -157,6 +157,7 @@ fn x509_limbo() {
             time,
             expected_leaf_key: None,
             trust_anchors: &anchors,
+            prepared_anchors: None,
             require_all_on_path: false,
             limits: Limits::default(),
         };

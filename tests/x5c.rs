@@ -414,3 +414,29 @@ fn a_crafted_mesh_of_same_named_cas_stays_within_budget() {
     assert_eq!(result, Err(ChainError::BudgetExceeded { checks: 100 }));
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[test]
+fn prepared_anchors_validate_like_der_anchors() {
+    let root = Ca::p256("Root");
+    let intermediate = root.intermediate("Intermediate", &rcgen::PKCS_ECDSA_P256_SHA256);
+    let (leaf, key) = leaf_under(&intermediate);
+    let anchors = vec![root.der.clone()];
+    let prepared = x5c::TrustAnchors::parse(&anchors).unwrap();
+    assert_eq!(prepared.len(), 1);
+    let chain = [leaf, intermediate.der.clone()];
+    let with_der = x5c::validate_der(&chain, &ChainPolicy::at(now()).with_leaf_key(&key).with_trust_anchors(&anchors));
+    let with_prepared =
+        x5c::validate_der(&chain, &ChainPolicy::at(now()).with_leaf_key(&key).with_prepared_anchors(&prepared));
+    assert_eq!(with_der, with_prepared);
+    assert!(with_prepared.is_ok());
+    let other = vec![Ca::p256("Other").der];
+    let other = x5c::TrustAnchors::parse(&other).unwrap();
+    assert_eq!(
+        x5c::validate_der(&chain, &ChainPolicy::at(now()).with_leaf_key(&key).with_prepared_anchors(&other)),
+        Err(ChainError::UntrustedRoot { index: 1 })
+    );
+    assert_eq!(
+        x5c::TrustAnchors::parse(&[b"junk".to_vec()]).map(|a| a.len()),
+        Err(ChainError::InvalidTrustAnchor { index: 0 })
+    );
+}

@@ -66,6 +66,9 @@ pub struct ChainPolicy<'a> {
     /// Trust anchors (DER certificates). When empty, the path's top is the last
     /// certificate reached.
     pub trust_anchors: &'a [Vec<u8>],
+    /// Trust anchors already parsed with [`TrustAnchors::parse`], used instead
+    /// of `trust_anchors` when given (parse once, validate many times).
+    pub prepared_anchors: Option<&'a TrustAnchors<'a>>,
     /// Whether every certificate given must be on the path (true for `x5c`).
     pub require_all_on_path: bool,
     /// Size and work bounds.
@@ -75,7 +78,20 @@ pub struct ChainPolicy<'a> {
 impl<'a> ChainPolicy<'a> {
     /// A policy for `time` with no expected key, no anchors and default limits.
     pub fn at(time: OffsetDateTime) -> Self {
-        Self { time, expected_leaf_key: None, trust_anchors: &[], require_all_on_path: true, limits: Limits::default() }
+        Self {
+            time,
+            expected_leaf_key: None,
+            trust_anchors: &[],
+            prepared_anchors: None,
+            require_all_on_path: true,
+            limits: Limits::default(),
+        }
+    }
+
+    /// The same policy with anchors parsed beforehand.
+    pub fn with_prepared_anchors(mut self, anchors: &'a TrustAnchors<'a>) -> Self {
+        self.prepared_anchors = Some(anchors);
+        self
     }
 
     /// The same policy expecting the leaf to carry `spki` (DER).
@@ -335,6 +351,41 @@ impl ChainError {
     }
 }
 
+/// Trust anchors parsed once, for many validations.
+pub struct TrustAnchors<'a> {
+    parsed: Vec<Parsed<'a>>,
+}
+
+impl std::fmt::Debug for TrustAnchors<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrustAnchors").field("count", &self.parsed.len()).finish()
+    }
+}
+
+impl<'a> TrustAnchors<'a> {
+    /// Parses DER certificates as trust anchors.
+    pub fn parse(anchors: &'a [impl AsRef<[u8]>]) -> Result<Self, ChainError> {
+        let parsed = anchors
+            .iter()
+            .enumerate()
+            .map(|(index, der)| {
+                parse_certificate(index, der.as_ref()).map_err(|_| ChainError::InvalidTrustAnchor { index })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { parsed })
+    }
+
+    /// How many anchors there are.
+    pub fn len(&self) -> usize {
+        self.parsed.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.parsed.is_empty()
+    }
+}
+
 /// A chain that passed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidatedChain {
@@ -445,17 +496,19 @@ pub fn validate_der(x5c: &[impl AsRef<[u8]>], policy: &ChainPolicy<'_>) -> Resul
             return Err(ChainError::Duplicate { index, first });
         }
     }
-    let anchors = policy
-        .trust_anchors
-        .iter()
-        .enumerate()
-        .map(|(index, der)| parse_certificate(index, der).map_err(|_| ChainError::InvalidTrustAnchor { index }))
-        .collect::<Result<Vec<_>, _>>()?;
+    let parsed_here;
+    let anchors: &[Parsed<'_>] = match policy.prepared_anchors {
+        Some(prepared) => &prepared.parsed,
+        None => {
+            parsed_here = TrustAnchors::parse(policy.trust_anchors)?;
+            &parsed_here.parsed
+        }
+    };
 
     let leaf = find_leaf(&certs, policy.expected_leaf_key)?;
     let search = PathSearch {
         certs: &certs,
-        anchors: &anchors,
+        anchors,
         time: policy.time.unix_timestamp(),
         budget: std::cell::Cell::new(limits.max_signature_checks),
         budget_total: limits.max_signature_checks,

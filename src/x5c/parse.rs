@@ -3,13 +3,13 @@
 use der::asn1::{ContextSpecific, ObjectIdentifier as Oid};
 use der::{Decode, Reader, SliceReader, Tag, TagNumber};
 use x509_cert::ext::Extensions;
-use x509_cert::time::Validity;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
     AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
     SubjectAltName, SubjectKeyIdentifier,
 };
 use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use x509_cert::time::Validity;
 
 use super::ChainError;
 
@@ -255,10 +255,14 @@ impl<'a> RawTbs<'a> {
                 let header = der::Header::peek(r)?;
                 match header.tag() {
                     // issuerUniqueID, subjectUniqueID: v2 and v3 only, unused.
-                    Tag::ContextSpecific { number, .. } if (number == TagNumber(1) || number == TagNumber(2)) && version >= 1 => {
+                    Tag::ContextSpecific { number, .. }
+                        if (number == TagNumber(1) || number == TagNumber(2)) && version >= 1 =>
+                    {
                         r.tlv_bytes()?;
                     }
-                    Tag::ContextSpecific { number, .. } if number == TagNumber(3) && version == 2 && extensions.is_none() => {
+                    Tag::ContextSpecific { number, .. }
+                        if number == TagNumber(3) && version == 2 && extensions.is_none() =>
+                    {
                         extensions = ContextSpecific::<Extensions>::decode_explicit(r, TagNumber(3))?.map(|e| e.value);
                     }
                     tag => return Err(tag.value_error().into()),
