@@ -25,6 +25,8 @@ use pending_certificate::memory::{MemoryKeyHolder, ProviderSimulator};
 use pending_certificate::rest::{self, MAX_BODY_LEN};
 use pending_certificate::{CertificateName, Csr, Effect, Failure, IdGenerator, RequestId, Vault, VaultUrl, VersionId};
 use serde::Deserialize;
+
+mod store;
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -55,6 +57,29 @@ struct Core {
     keys: MemoryKeyHolder,
     provider: ProviderSimulator,
     ids: RandomIds,
+    store: Option<store::Store>,
+}
+
+impl Core {
+    /// Writes what a successful change to `target` touched, before the
+    /// response goes out.
+    fn persist(&mut self, target: &str) -> Result<(), String> {
+        let Some(store) = self.store.as_mut() else { return Ok(()) };
+        let path = target.split('?').next().unwrap_or_default();
+        let mut segments = path.trim_start_matches('/').split('/');
+        match (segments.next(), segments.next(), segments.next()) {
+            (Some("certificates"), Some("issuers"), Some(issuer)) => store.save_issuer(&self.vault, issuer),
+            (Some("certificates"), Some(name), _) => store.save_certificate(&self.vault, name),
+            _ => Ok(()),
+        }
+    }
+
+    fn persist_name(&mut self, name: &CertificateName) -> Result<(), String> {
+        match self.store.as_mut() {
+            Some(store) => store.save_certificate(&self.vault, name.as_str()),
+            None => Ok(()),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -172,7 +197,16 @@ async fn vault_route(State(app): State<App>, method: Method, uri: Uri, body: Byt
         let mut core = app.lock();
         let Core { vault, keys, ids, .. } = &mut *core;
         let request = rest::Request { method: method.as_str(), target: &target, body: &body };
-        rest::handle(vault, keys, ids, OffsetDateTime::now_utc(), request)
+        let mut handled = rest::handle(vault, keys, ids, OffsetDateTime::now_utc(), request);
+        let changed = (200..300).contains(&handled.response.status) && method != Method::GET;
+        if let Err(error) = if changed { core.persist(&target) } else { Ok(()) } {
+            tracing::error!(%error, "storage");
+            let body = json!({"error": {"code": "InternalError", "message": format!("storage failed: {error}")}});
+            handled.response.status = 500;
+            handled.response.body = body.to_string().into_bytes();
+            handled.effects.clear();
+        }
+        handled
     };
     for (name, effect) in handled.effects {
         app.lock().provider.observe(&name, &effect);
@@ -207,6 +241,11 @@ fn spawn_provider(app: App, name: CertificateName, request_id: RequestId) {
         } else {
             provider.issue(vault, &name, request_id, now, ids).map(|_| "issued")
         };
+        drop(core);
+        let persisted = if outcome.is_ok() { app.lock().persist_name(&name) } else { Ok(()) };
+        if let Err(error) = persisted {
+            tracing::error!(%error, "storage");
+        }
         match outcome {
             Ok(outcome) => tracing::info!(%name, %request_id, outcome, "provider"),
             Err(error) => tracing::info!(%name, %request_id, %error, "provider outcome refused"),
@@ -214,11 +253,44 @@ fn spawn_provider(app: App, name: CertificateName, request_id: RequestId) {
     });
 }
 
+/// After a restart, requests still waiting for the simulated provider are
+/// submitted to it again.
+fn resume_providers(app: &App) {
+    let waiting: Vec<(CertificateName, RequestId)> = {
+        let mut core = app.lock();
+        let Core { vault, provider, .. } = &mut *core;
+        let names: Vec<CertificateName> = vault.names().cloned().collect();
+        names
+            .into_iter()
+            .filter_map(|name| {
+                let pending = vault.pending(&name, None).ok()?;
+                let waiting = pending.is_in_progress() && pending.mode() == pending_certificate::IssuerMode::Provider;
+                waiting.then(|| {
+                    let effect = Effect::SubmitToIssuer {
+                        issuer: pending.issuer().name.clone(),
+                        request_id: pending.request_id(),
+                        csr: pending.csr().clone(),
+                    };
+                    provider.observe(&name, &effect);
+                    (name.clone(), pending.request_id())
+                })
+            })
+            .collect()
+    };
+    for (name, request_id) in waiting {
+        spawn_provider(app.clone(), name, request_id);
+    }
+}
+
 #[derive(Deserialize)]
 struct OutcomeBody {
     name: String,
     #[serde(default)]
     request_id: Option<String>,
+    /// For `issued`: the chain to report (standard base64 DER); when absent
+    /// the simulated CA signs the request's key.
+    #[serde(default)]
+    x5c: Option<Vec<String>>,
     outcome: String,
     #[serde(default)]
     code: Option<String>,
@@ -270,20 +342,32 @@ async fn admin_route(State(app): State<App>, method: Method, uri: Uri, body: Byt
                 },
             };
             let now = OffsetDateTime::now_utc();
-            let result = match body.outcome.as_str() {
-                "issued" => provider.issue(vault, &name, request_id, now, ids).map(|_| ()),
-                "failed" => {
+            let engine = base64::engine::general_purpose::STANDARD;
+            let result = match (body.outcome.as_str(), &body.x5c) {
+                ("issued", Some(x5c)) => {
+                    let Ok(chain) = x5c.iter().map(|c| engine.decode(c)).collect::<Result<Vec<_>, _>>() else {
+                        return bad_request("x5c entries are standard base64");
+                    };
+                    vault.issued(&name, request_id, &chain, now, ids).map(|_| ())
+                }
+                ("issued", None) => provider.issue(vault, &name, request_id, now, ids).map(|_| ()),
+                ("failed", _) => {
                     let failure = Failure::new(
                         body.code.unwrap_or_else(|| Failure::ISSUER_ERROR.into()),
                         body.message.unwrap_or_default(),
                     );
                     provider.fail(vault, &name, request_id, failure, now)
                 }
-                "cancelled" | "canceled" => provider.cancel(vault, &name, request_id, now),
+                ("cancelled" | "canceled", _) => provider.cancel(vault, &name, request_id, now),
                 _ => return bad_request("outcome is issued, failed or cancelled"),
             };
+            let result = result.map(|()| core.persist_name(&name));
             match result {
-                Ok(()) => json_response(StatusCode::OK, json!({"applied": true})),
+                Ok(Err(error)) => json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({"error": {"code": "InternalError", "message": error}}),
+                ),
+                Ok(Ok(())) => json_response(StatusCode::OK, json!({"applied": true})),
                 Err(e) => json_response(
                     StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT),
                     json!({"error": {"code": e.code(), "message": e.message()}}),
@@ -355,12 +439,17 @@ async fn run() -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let scheme = if config.insecure_http { "http" } else { "https" };
     let url = config.vault_url.clone().unwrap_or_else(|| format!("{scheme}://{address}"));
-    let vault = Vault::new(VaultUrl::new(&url).map_err(|e| e.to_string())?);
+    let mut vault = Vault::new(VaultUrl::new(&url).map_err(|e| e.to_string())?);
+    let store = match &config.data_dir {
+        Some(dir) => Some(store::Store::open(dir, &mut vault)?),
+        None => None,
+    };
     let provider = ProviderSimulator::new("Simulated Issuer CA").map_err(|e| e.to_string())?;
     let app = App {
-        core: Arc::new(Mutex::new(Core { vault, keys: MemoryKeyHolder::new(), provider, ids: RandomIds })),
+        core: Arc::new(Mutex::new(Core { vault, keys: MemoryKeyHolder::new(), provider, ids: RandomIds, store })),
         config: Arc::new(config.clone()),
     };
+    resume_providers(&app);
     let router = Router::new()
         .route("/health", axum::routing::get(health))
         .route("/admin/{*rest}", axum::routing::any(admin_route))

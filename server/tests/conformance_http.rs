@@ -1,0 +1,54 @@
+//! The conformance kit against the server over real HTTP: the same model and
+//! invariants the core's own tests use. Each case starts a fresh server.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use base64::Engine as _;
+use common::{Server, http};
+use pending_certificate::conformance::{Conformance, ProviderOutcome, Surface, SurfaceResponse, steps};
+use proptest_state_machine::prop_state_machine;
+
+struct RemoteSurface {
+    server: Server,
+}
+
+impl Surface for RemoteSurface {
+    fn start() -> Self {
+        // The provider's own timer never fires during a case: the kit reports
+        // every outcome through the admin route.
+        let server = Server::start(&["--insecure-http", "--admin", "--provider-delay", "86400"], None);
+        Self { server }
+    }
+
+    fn call(&mut self, method: &str, target: &str, body: &[u8]) -> SurfaceResponse {
+        let answer = http(&self.server.address, method, target, body, Some("conformance"));
+        SurfaceResponse { status: answer.status, body: answer.body }
+    }
+
+    fn provider_outcome(&mut self, name: &str, request_id: &str, outcome: &ProviderOutcome) -> SurfaceResponse {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let body = match outcome {
+            ProviderOutcome::Issued { x5c } => {
+                serde_json::json!({"name": name, "request_id": request_id, "outcome": "issued",
+                "x5c": x5c.iter().map(|c| engine.encode(c)).collect::<Vec<_>>()})
+            }
+            ProviderOutcome::Failed { code, message } => serde_json::json!({"name": name, "request_id": request_id,
+                "outcome": "failed", "code": code, "message": message}),
+            ProviderOutcome::Cancelled => {
+                serde_json::json!({"name": name, "request_id": request_id, "outcome": "cancelled"})
+            }
+        };
+        let answer = http(&self.server.address, "POST", "/admin/outcome", &serde_json::to_vec(&body).unwrap(), None);
+        SurfaceResponse { status: answer.status, body: answer.body }
+    }
+}
+
+prop_state_machine! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(12)
+    ))]
+
+    #[test]
+    fn the_server_conforms_over_http(sequential 1..=steps() => Conformance<RemoteSurface>);
+}
