@@ -241,3 +241,10 @@ fn with_no_certificate_given_one_is_made_for_localhost_and_kept() {
     let again = Server::start(&[], Some(&dir));
     assert_eq!(again.certificate.as_deref(), Some(certificate.as_str()));
 }
+
+#[test]
+fn sigterm_shuts_the_server_down_gracefully() {
+    let server = Server::start(&["--insecure-http"], None);
+    assert_eq!(http(&server.address, "GET", "/health", b"", None).status, 200);
+    assert!(server.terminate(10), "the server did not exit cleanly on SIGTERM");
+}

@@ -45,6 +45,20 @@ impl Server {
         Self { child, url, address, certificate }
     }
 
+    /// Sends SIGTERM and waits up to `seconds` for the process to exit;
+    /// whether it exited successfully.
+    pub fn terminate(mut self, seconds: u64) -> bool {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
+    }
+
     /// Kills the process at once, as `kill -9` would.
     pub fn kill(mut self) {
         let _ = self.child.kill();
