@@ -6,7 +6,7 @@
 //! the longest sequence (default 24).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use pending_certificate::conformance::model::{ChainKind, Mode, ModelStatus, OutcomeKind, RequestRef};
+use pending_certificate::conformance::model::{Mode, ModelStatus, OutcomeKind, RequestRef};
 use pending_certificate::conformance::{Conformance, Model, ModelState, NAMES, Pool, RestSurface, Transition, steps};
 use pending_certificate::memory::MemoryKeyHolder;
 use pending_certificate::policy::{IssuerParameters, KeyProperties, X509Properties};
@@ -125,19 +125,8 @@ impl DomainSut {
                 self.vault.delete_pending(&name, id, now).map(|_| 200)
             }
             Transition::Merge { chain, .. } => {
-                let x5c = match chain {
-                    ChainKind::ForCsrKey { shuffled } => {
-                        let mut chain = self.chain_for_pending(&name);
-                        if *shuffled {
-                            chain.reverse();
-                        }
-                        chain
-                    }
-                    ChainKind::OtherKey => {
-                        Pool::get().chain_for(&rcgen::PublicKeyData::subject_public_key_info(Pool::get().other_key(0)))
-                    }
-                    ChainKind::Garbage => vec![b"not a certificate".to_vec()],
-                };
+                let key = self.vault.pending(&name, None).ok().map(|p| p.csr().public_key().to_vec());
+                let x5c = Pool::get().merge_chain(*chain, key.as_deref());
                 self.vault.merge(&name, &x5c, now, &mut self.ids).map(|_| 201)
             }
             Transition::Outcome { request, kind, .. } => {
@@ -152,8 +141,7 @@ impl DomainSut {
                         self.vault.issued(&name, id, &chain, now, &mut self.ids).map(|_| 200)
                     }
                     OutcomeKind::IssuedBadChain => {
-                        let chain = Pool::get()
-                            .chain_for(&rcgen::PublicKeyData::subject_public_key_info(Pool::get().other_key(1)));
+                        let chain = Pool::get().other_key_chain(1);
                         self.vault.issued(&name, id, &chain, now, &mut self.ids).map(|_| 200)
                     }
                     OutcomeKind::Failed => {

@@ -177,6 +177,28 @@ impl Pool {
         vec![leaf, self.ca_der.clone()]
     }
 
+    /// A chain for a key of the pool (not any request's key).
+    pub fn other_key_chain(&self, index: usize) -> Vec<Vec<u8>> {
+        self.chain_for(&rcgen::PublicKeyData::subject_public_key_info(self.other_key(index)))
+    }
+
+    /// What a merge of `kind` sends, given the pending CSR's key if there is
+    /// one (without one, a lone CA certificate stands in: the merge is
+    /// refused for the state before the chain is looked at).
+    pub fn merge_chain(&self, kind: ChainKind, csr_key: Option<&[u8]>) -> Vec<Vec<u8>> {
+        match kind {
+            ChainKind::ForCsrKey { shuffled } => {
+                let mut chain = csr_key.map(|key| self.chain_for(key)).unwrap_or_else(|| vec![self.ca_der.clone()]);
+                if shuffled {
+                    chain.reverse();
+                }
+                chain
+            }
+            ChainKind::OtherKey => self.other_key_chain(0),
+            ChainKind::Garbage => vec![b"not a certificate".to_vec()],
+        }
+    }
+
     /// A key of the pool, by index.
     pub fn other_key(&self, index: usize) -> &KeyPair {
         &self.others[index % self.others.len()]
@@ -328,22 +350,8 @@ impl<S: Surface> Harness<S> {
                 response
             }
             Transition::Merge { chain, .. } => {
-                let x5c: Vec<Vec<u8>> = match chain {
-                    ChainKind::ForCsrKey { shuffled } => {
-                        let mut chain = self
-                            .csr_key(name)
-                            .map(|key| Pool::get().chain_for(&key))
-                            .unwrap_or_else(|| vec![Pool::get().ca_der().to_vec()]);
-                        if *shuffled {
-                            chain.reverse();
-                        }
-                        chain
-                    }
-                    ChainKind::OtherKey => {
-                        Pool::get().chain_for(&rcgen::PublicKeyData::subject_public_key_info(Pool::get().other_key(0)))
-                    }
-                    ChainKind::Garbage => vec![b"not a certificate".to_vec()],
-                };
+                let key = self.csr_key(name);
+                let x5c = Pool::get().merge_chain(*chain, key.as_deref());
                 let body = json!({"x5c": x5c.iter().map(|c| b64(c)).collect::<Vec<_>>()});
                 self.call("POST", &format!("/certificates/{name}/pending/merge?{API}"), &body)
             }

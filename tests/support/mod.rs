@@ -1,14 +1,12 @@
 //! Real keys, CSRs and CAs for tests and examples, made with rcgen (aws-lc-rs).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use der::Decode;
 use pending_certificate::{CertificateName, Csr, RequestId, SequentialIds};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
     PublicKeyData, SignatureAlgorithm,
 };
 use time::OffsetDateTime;
-use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
 /// A fixed instant every test runs at: 2026-06-01T00:00:00Z.
 pub fn now() -> OffsetDateTime {
@@ -59,40 +57,6 @@ pub fn dn(common_name: &str) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, common_name);
     dn
-}
-
-/// The public key a CSR carries, as rcgen needs it to sign a certificate for
-/// it: the CA sees only the CSR, never the private key.
-pub struct CsrKey {
-    bits: Vec<u8>,
-    alg: &'static SignatureAlgorithm,
-}
-
-impl CsrKey {
-    pub fn from_csr(csr: &Csr) -> Self {
-        let spki = SubjectPublicKeyInfoOwned::from_der(csr.public_key()).unwrap();
-        let oid = spki.algorithm.oid.to_string();
-        let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok());
-        let alg: &'static SignatureAlgorithm = match (oid.as_str(), curve.map(|c| c.to_string()).as_deref()) {
-            ("1.2.840.113549.1.1.1", _) => &rcgen::PKCS_RSA_SHA256,
-            ("1.2.840.10045.2.1", Some("1.2.840.10045.3.1.7")) => &rcgen::PKCS_ECDSA_P256_SHA256,
-            ("1.2.840.10045.2.1", Some("1.3.132.0.34")) => &rcgen::PKCS_ECDSA_P384_SHA384,
-            ("1.2.840.10045.2.1", Some("1.3.132.0.35")) => &rcgen::PKCS_ECDSA_P521_SHA512,
-            ("1.3.101.112", _) => &rcgen::PKCS_ED25519,
-            other => panic!("no rcgen algorithm for key {other:?}"),
-        };
-        Self { bits: spki.subject_public_key.raw_bytes().to_vec(), alg }
-    }
-}
-
-impl PublicKeyData for CsrKey {
-    fn der_bytes(&self) -> &[u8] {
-        &self.bits
-    }
-
-    fn algorithm(&self) -> &'static SignatureAlgorithm {
-        self.alg
-    }
 }
 
 /// A certificate authority: its certificate (DER) and what it signs with.
@@ -180,7 +144,7 @@ impl Ca {
 
     /// A leaf for the key a CSR carries.
     pub fn sign_csr(&self, csr: &Csr, common_name: &str) -> Vec<u8> {
-        self.sign(common_name, &CsrKey::from_csr(csr))
+        self.sign(common_name, &pending_certificate::memory::SpkiKey::from_spki(csr.public_key()).unwrap())
     }
 }
 
