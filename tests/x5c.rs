@@ -316,10 +316,29 @@ fn rfc5280_profile_violations_are_refused() {
             excluded_subtrees: vec![],
         })
     });
+    // rcgen gives the leaf the DNS name "leaf.example": outside example.com.
     let leaf = constrained.sign("leaf", &holder.key);
     assert_eq!(
         validate(&[leaf, constrained.der.clone(), root.der.clone()], &spki(&holder)),
-        Err(ChainError::NameConstraintsUnsupported { index: 1 })
+        Err(ChainError::NameNotPermitted { index: 0, ca: 1 })
+    );
+    let inside = constrained.sign_with("leaf", &holder.key, |p| {
+        p.subject_alt_names = vec![rcgen::SanType::DnsName("www.example.com".try_into().unwrap())];
+    });
+    assert!(validate(&[inside.clone(), constrained.der.clone(), root.der.clone()], &spki(&holder)).is_ok());
+    // The same subtree excluded refuses the name it permitted.
+    let excluding = root.intermediate_with("Excluding", |p| {
+        p.name_constraints = Some(rcgen::NameConstraints {
+            permitted_subtrees: vec![],
+            excluded_subtrees: vec![rcgen::GeneralSubtree::DnsName("example.com".into())],
+        })
+    });
+    let excluded = excluding.sign_with("leaf", &holder.key, |p| {
+        p.subject_alt_names = vec![rcgen::SanType::DnsName("www.example.com".try_into().unwrap())];
+    });
+    assert_eq!(
+        validate(&[excluded, excluding.der.clone(), root.der.clone()], &spki(&holder)),
+        Err(ChainError::NameNotPermitted { index: 0, ca: 1 })
     );
 }
 

@@ -21,6 +21,7 @@
 //!    anchor issued. Without, a self-signed top must verify its own signature.
 
 mod algorithms;
+mod names;
 mod parse;
 
 use base64::Engine as _;
@@ -260,12 +261,22 @@ pub enum ChainError {
         /// The rule broken.
         reason: &'static str,
     },
-    /// A CA on the path carries nameConstraints, which the validator does not
-    /// process: such chains are refused rather than accepted unchecked.
-    #[error("x5c[{index}] carries nameConstraints, which are not supported")]
+    /// A CA's nameConstraints hold a form the validator does not compare
+    /// (URI, otherName, …) for a name of that form below it, or cannot be
+    /// read: the chain is refused rather than accepted unchecked.
+    #[error("the name constraints of x5c[{index}] cannot be applied")]
     NameConstraintsUnsupported {
-        /// Index in the `x5c`.
+        /// Index in the `x5c` of the constraining CA (for an anchor: of the path's top).
         index: usize,
+    },
+    /// A name of a certificate is outside its CA's permitted subtrees, or in
+    /// its excluded ones (RFC 5280 §4.2.1.10).
+    #[error("a name of x5c[{index}] is not permitted by the name constraints above x5c[{ca}]")]
+    NameNotPermitted {
+        /// Index of the certificate whose name is refused.
+        index: usize,
+        /// Index of the constraining CA (for an anchor: of the path's top).
+        ca: usize,
     },
     /// A trust anchor that would end the path cannot be used (expired, not a
     /// CA, or nonconforming).
@@ -327,6 +338,7 @@ impl ChainError {
             | UnknownCriticalExtension { index, .. }
             | Nonconforming { index, .. }
             | NameConstraintsUnsupported { index }
+            | NameNotPermitted { index, .. }
             | UntrustedRoot { index } => Some(*index),
         }
     }
@@ -584,8 +596,11 @@ impl PathSearch<'_, '_> {
                 reason: "the serial number is not a positive integer (RFC 5280 §4.1.2.2)",
             });
         }
-        if cert.has_name_constraints {
-            return Err(ChainError::NameConstraintsUnsupported { index });
+        if cert.has_name_constraints && !cert.is_ca {
+            return Err(ChainError::Nonconforming {
+                index,
+                reason: "nameConstraints may appear only in CA certificates (RFC 5280 §4.2.1.10)",
+            });
         }
         if !cert.self_issued && !cert.has_authority_key_id {
             return Err(ChainError::Nonconforming {
@@ -607,9 +622,6 @@ impl PathSearch<'_, '_> {
         }
         if anchor.unknown_critical.is_some() {
             return refuse("it has a critical extension that is not understood");
-        }
-        if anchor.has_name_constraints {
-            return refuse("it carries nameConstraints, which are not supported");
         }
         if anchor.root_aki_mismatch {
             return refuse(ROOT_AKI);
@@ -659,6 +671,12 @@ impl PathSearch<'_, '_> {
         Ok(())
     }
 
+    /// Name constraints along a complete path (and its anchor).
+    fn check_names(&self, path: &[usize], anchor: Option<&Parsed<'_>>) -> Result<(), ChainError> {
+        let certs: Vec<&Parsed<'_>> = path.iter().filter_map(|&i| self.certs.get(i)).collect();
+        names::check(&certs, anchor)
+    }
+
     fn verify(&self, subject: &Parsed<'_>, issuer: &Parsed<'_>) -> Result<bool, ChainError> {
         let left = self.budget.get();
         if left == 0 {
@@ -677,7 +695,8 @@ impl PathSearch<'_, '_> {
         let anchors = self.anchors;
         let top = certs.get(top_index).ok_or(ChainError::NotOnPath { index: top_index })?;
         if let Some(anchor) = anchors.iter().find(|a| a.der == top.der) {
-            return self.check_anchor(anchor);
+            self.check_anchor(anchor)?;
+            return self.check_names(path, Some(anchor));
         }
 
         let mut best: Option<ChainError> = None;
@@ -725,9 +744,8 @@ impl PathSearch<'_, '_> {
                 if top.root_aki_mismatch {
                     return Err(ChainError::Nonconforming { index: top_index, reason: ROOT_AKI });
                 }
-                return Ok(());
             }
-            return Ok(());
+            return self.check_names(path, None);
         }
 
         for anchor in anchors.iter().filter(|a| a.subject == top.issuer) {
@@ -745,7 +763,7 @@ impl PathSearch<'_, '_> {
                         return Err(ChainError::PathLenExceeded { index: top_index, allowed, found });
                     }
                 }
-                Ok(())
+                self.check_names(path, Some(anchor))
             })();
             match attempt {
                 Ok(()) => return Ok(()),

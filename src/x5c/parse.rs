@@ -3,6 +3,7 @@
 use der::asn1::{ContextSpecific, ObjectIdentifier as Oid};
 use der::{Decode, Reader, SliceReader, Tag, TagNumber};
 use x509_cert::ext::Extensions;
+use x509_cert::ext::pkix::constraints::name::NameConstraints;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
     AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
@@ -52,6 +53,10 @@ pub(crate) struct Parsed<'a> {
     pub has_authority_key_id: bool,
     pub subject_empty: bool,
     pub has_name_constraints: bool,
+    /// The CA's name constraints, when it has them and they decode.
+    pub name_constraints: Option<NameConstraints>,
+    /// The subjectAltName entries.
+    pub subject_alt_names: Vec<GeneralName>,
     /// Zero or negative serial number (RFC 5280 §4.1.2.2); tolerated in anchors.
     pub serial_not_positive: bool,
     /// Self-issued, with an authorityKeyIdentifier that is not its own key.
@@ -92,6 +97,8 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
     let mut subject_key_id: Option<Vec<u8>> = None;
     let mut authority_key_id: Option<AuthorityKeyIdentifier> = None;
     let mut has_name_constraints = false;
+    let mut name_constraints = None;
+    let mut subject_alt_names = Vec::new();
     let mut defects: Vec<&'static str> = Vec::new();
     let subject_empty = raw.subject.len() == 2;
     let mut seen: Vec<&Oid> = Vec::new();
@@ -124,6 +131,7 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
                     if !san.0.iter().all(general_name_well_formed) {
                         defects.push("subjectAltName has a malformed DNS name (RFC 5280 §4.2.1.6)");
                     }
+                    subject_alt_names = san.0;
                 }
                 _ => defects.push("subjectAltName is malformed or empty (RFC 5280 §4.2.1.6)"),
             },
@@ -136,7 +144,26 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
                 _ => defects
                     .push("authorityKeyIdentifier is critical, malformed or lacks keyIdentifier (RFC 5280 §4.2.1.1)"),
             },
-            NAME_CONSTRAINTS => has_name_constraints = true,
+            NAME_CONSTRAINTS => {
+                has_name_constraints = true;
+                match NameConstraints::from_der(ext.extn_value.as_bytes()) {
+                    Ok(nc)
+                        if nc.permitted_subtrees.as_ref().is_none_or(Vec::is_empty)
+                            && nc.excluded_subtrees.as_ref().is_none_or(Vec::is_empty) =>
+                    {
+                        defects.push("nameConstraints is empty (RFC 5280 §4.2.1.10)");
+                    }
+                    Ok(nc)
+                        if nc.permitted_subtrees.as_ref().is_some_and(Vec::is_empty)
+                            || nc.excluded_subtrees.as_ref().is_some_and(Vec::is_empty) =>
+                    {
+                        defects.push("nameConstraints has an empty list of subtrees (RFC 5280 §4.2.1.10)");
+                    }
+                    Ok(_) if !ext.critical => defects.push("nameConstraints must be critical (RFC 5280 §4.2.1.10)"),
+                    Ok(nc) => name_constraints = Some(nc),
+                    Err(_) => defects.push("nameConstraints is malformed (RFC 5280 §4.2.1.10)"),
+                }
+            }
             AUTHORITY_INFO_ACCESS if AuthorityInfoAccessSyntax::from_der(ext.extn_value.as_bytes()).is_err() => {
                 defects.push("authorityInfoAccess is malformed (RFC 5280 §4.2.2.1)");
             }
@@ -194,6 +221,8 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
         has_authority_key_id: authority_key_id.is_some(),
         subject_empty,
         has_name_constraints,
+        name_constraints,
+        subject_alt_names,
         serial_not_positive,
         root_aki_mismatch,
         defect: defects.first().copied(),
