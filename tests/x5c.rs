@@ -459,3 +459,73 @@ fn prepared_anchors_validate_like_der_anchors() {
         Err(ChainError::InvalidTrustAnchor { index: 0 })
     );
 }
+
+#[test]
+fn an_anchor_that_cannot_be_used_is_refused() {
+    // Expired at the validation time.
+    let key = Holder::p256().key;
+    let mut params = CertificateParams::new(vec![]).unwrap();
+    params.distinguished_name = support::dn("Old Root");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    params.not_after = rcgen::date_time_ymd(2020, 1, 1);
+    let old_root = params.self_signed(&key).unwrap().der().to_vec();
+    let issuer = rcgen::Issuer::new(params, key);
+    let (leaf, leaf_key) = leaf_by(&issuer);
+    let anchors = vec![old_root];
+    let policy = ChainPolicy::at(now()).with_leaf_key(&leaf_key).with_trust_anchors(&anchors);
+    assert_eq!(
+        x5c::validate_der(&[leaf], &policy),
+        Err(ChainError::TrustAnchorRefused { anchor: 0, reason: "it is not valid at the validation time" })
+    );
+}
+
+#[test]
+fn directory_and_email_constraints_apply_and_unreadable_ones_refuse() {
+    let root = Ca::p256("Root");
+    let holder = Holder::p256();
+    let constrained = root.intermediate_with("URI Constrained", |p| {
+        p.name_constraints = Some(rcgen::NameConstraints {
+            permitted_subtrees: vec![rcgen::GeneralSubtree::DirectoryName(support::dn("Somewhere Else"))],
+            excluded_subtrees: vec![],
+        })
+    });
+    // A URI name below a CA that constrains only directory names is not
+    // compared, and the subject is outside the permitted directory subtree.
+    let leaf = constrained.sign_with("leaf", &holder.key, |p| {
+        p.subject_alt_names = vec![rcgen::SanType::URI("https://example.com/".try_into().unwrap())];
+    });
+    assert_eq!(
+        validate(&[leaf, constrained.der.clone(), root.der.clone()], &spki(&holder)),
+        Err(ChainError::NameNotPermitted { index: 0, ca: 1 })
+    );
+    // An excluded e-mail domain refuses a mailbox in it.
+    let uri_constrained = root.intermediate_with("URI Constrained 2", |p| {
+        p.name_constraints = Some(rcgen::NameConstraints {
+            permitted_subtrees: vec![],
+            excluded_subtrees: vec![rcgen::GeneralSubtree::Rfc822Name("example.org".into())],
+        })
+    });
+    let leaf = uri_constrained.sign_with("leaf", &holder.key, |p| {
+        p.subject_alt_names = vec![rcgen::SanType::Rfc822Name("a@example.org".try_into().unwrap())];
+    });
+    assert_eq!(
+        validate(&[leaf, uri_constrained.der.clone(), root.der.clone()], &spki(&holder)),
+        Err(ChainError::NameNotPermitted { index: 0, ca: 1 })
+    );
+    // A DNS constraint with a leading period is not a host name (RFC 5280
+    // allows that for URIs only): it cannot be applied, so the chain is refused.
+    let dotted = root.intermediate_with("Dotted", |p| {
+        p.name_constraints = Some(rcgen::NameConstraints {
+            permitted_subtrees: vec![rcgen::GeneralSubtree::DnsName(".example.com".into())],
+            excluded_subtrees: vec![],
+        })
+    });
+    let leaf = dotted.sign_with("leaf", &holder.key, |p| {
+        p.subject_alt_names = vec![rcgen::SanType::DnsName("www.example.com".try_into().unwrap())];
+    });
+    assert_eq!(
+        validate(&[leaf, dotted.der.clone(), root.der.clone()], &spki(&holder)),
+        Err(ChainError::NameConstraintsUnsupported { index: 1 })
+    );
+}
