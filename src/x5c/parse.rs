@@ -2,7 +2,6 @@
 
 use der::asn1::{ContextSpecific, ObjectIdentifier as Oid};
 use der::{Decode, Reader, SliceReader, Tag, TagNumber};
-use x509_cert::ext::Extensions;
 use x509_cert::ext::pkix::constraints::name::NameConstraints;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
@@ -102,28 +101,28 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
     let mut defects: Vec<&'static str> = Vec::new();
     let subject_empty = raw.subject.len() == 2;
     let mut seen: Vec<&Oid> = Vec::new();
-    for ext in raw.extensions.iter().flatten() {
+    for ext in &raw.extensions {
         if seen.contains(&&ext.extn_id) {
             unknown_critical.get_or_insert_with(|| ext.extn_id.to_string());
         }
         seen.push(&ext.extn_id);
         match ext.extn_id {
             BASIC_CONSTRAINTS => {
-                let bc = BasicConstraints::from_der(ext.extn_value.as_bytes()).map_err(malformed)?;
+                let bc = BasicConstraints::from_der(ext.extn_value).map_err(malformed)?;
                 is_ca = bc.ca;
                 path_len = bc.path_len_constraint;
                 basic_constraints_critical = ext.critical;
             }
             KEY_USAGE => {
-                let ku = KeyUsage::from_der(ext.extn_value.as_bytes()).map_err(malformed)?;
+                let ku = KeyUsage::from_der(ext.extn_value).map_err(malformed)?;
                 key_cert_sign = ku.0.contains(KeyUsages::KeyCertSign);
                 key_usage_lacks_cert_sign = !key_cert_sign;
             }
-            EXT_KEY_USAGE => match ExtendedKeyUsage::from_der(ext.extn_value.as_bytes()) {
+            EXT_KEY_USAGE => match ExtendedKeyUsage::from_der(ext.extn_value) {
                 Ok(eku) if !eku.0.is_empty() => {}
                 _ => defects.push("extKeyUsage is malformed or empty (RFC 5280 §4.2.1.12)"),
             },
-            SUBJECT_ALT_NAME => match SubjectAltName::from_der(ext.extn_value.as_bytes()) {
+            SUBJECT_ALT_NAME => match SubjectAltName::from_der(ext.extn_value) {
                 Ok(san) if !san.0.is_empty() => {
                     if subject_empty && !ext.critical {
                         defects.push("an empty subject needs a critical subjectAltName (RFC 5280 §4.2.1.6)");
@@ -135,18 +134,18 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
                 }
                 _ => defects.push("subjectAltName is malformed or empty (RFC 5280 §4.2.1.6)"),
             },
-            SUBJECT_KEY_ID => match SubjectKeyIdentifier::from_der(ext.extn_value.as_bytes()) {
+            SUBJECT_KEY_ID => match SubjectKeyIdentifier::from_der(ext.extn_value) {
                 Ok(ski) if !ext.critical => subject_key_id = Some(ski.0.as_bytes().to_vec()),
                 _ => defects.push("subjectKeyIdentifier is critical or malformed (RFC 5280 §4.2.1.2)"),
             },
-            AUTHORITY_KEY_ID => match AuthorityKeyIdentifier::from_der(ext.extn_value.as_bytes()) {
+            AUTHORITY_KEY_ID => match AuthorityKeyIdentifier::from_der(ext.extn_value) {
                 Ok(aki) if !ext.critical && aki.key_identifier.is_some() => authority_key_id = Some(aki),
                 _ => defects
                     .push("authorityKeyIdentifier is critical, malformed or lacks keyIdentifier (RFC 5280 §4.2.1.1)"),
             },
             NAME_CONSTRAINTS => {
                 has_name_constraints = true;
-                match NameConstraints::from_der(ext.extn_value.as_bytes()) {
+                match NameConstraints::from_der(ext.extn_value) {
                     Ok(nc)
                         if nc.permitted_subtrees.as_ref().is_none_or(Vec::is_empty)
                             && nc.excluded_subtrees.as_ref().is_none_or(Vec::is_empty) =>
@@ -164,7 +163,7 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
                     Err(_) => defects.push("nameConstraints is malformed (RFC 5280 §4.2.1.10)"),
                 }
             }
-            AUTHORITY_INFO_ACCESS if AuthorityInfoAccessSyntax::from_der(ext.extn_value.as_bytes()).is_err() => {
+            AUTHORITY_INFO_ACCESS if AuthorityInfoAccessSyntax::from_der(ext.extn_value).is_err() => {
                 defects.push("authorityInfoAccess is malformed (RFC 5280 §4.2.2.1)");
             }
             _ => {}
@@ -261,7 +260,8 @@ struct RawTbs<'a> {
     validity: Validity,
     subject: &'a [u8],
     spki: &'a [u8],
-    extensions: Option<Extensions>,
+    /// Each extension as given: id, criticality, value octets.
+    extensions: Vec<RawExtension<'a>>,
 }
 
 impl<'a> RawTbs<'a> {
@@ -279,7 +279,7 @@ impl<'a> RawTbs<'a> {
             let validity = Validity::decode(r)?;
             let subject = name(r)?;
             let spki = r.tlv_bytes()?;
-            let mut extensions = None;
+            let mut extensions = None::<Vec<RawExtension<'a>>>;
             while !r.is_finished() {
                 let header = der::Header::peek(r)?;
                 match header.tag() {
@@ -292,16 +292,56 @@ impl<'a> RawTbs<'a> {
                     Tag::ContextSpecific { number, .. }
                         if number == TagNumber(3) && version == 2 && extensions.is_none() =>
                     {
-                        extensions = ContextSpecific::<Extensions>::decode_explicit(r, TagNumber(3))?.map(|e| e.value);
+                        let outer = der::Header::decode(r)?;
+                        let body = r.read_slice(outer.length())?;
+                        extensions = Some(raw_extensions(body)?);
                     }
                     tag => return Err(tag.value_error().into()),
                 }
             }
+            let extensions = extensions.unwrap_or_default();
             Ok(RawTbs { version, serial, algorithm, issuer, validity, subject, spki, extensions })
         })?;
         reader.finish()?;
         Ok(raw)
     }
+}
+
+/// One extension, borrowed from the certificate.
+pub(crate) struct RawExtension<'a> {
+    pub extn_id: Oid,
+    pub critical: bool,
+    pub extn_value: &'a [u8],
+}
+
+/// `Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension`, borrowing values.
+fn raw_extensions(body: &[u8]) -> der::Result<Vec<RawExtension<'_>>> {
+    let mut reader = SliceReader::new(body)?;
+    let list = reader.sequence(|r| -> der::Result<Vec<RawExtension<'_>>> {
+        let mut list = Vec::new();
+        while !r.is_finished() {
+            list.push(r.sequence(|e| -> der::Result<RawExtension<'_>> {
+                let extn_id = Oid::decode(e)?;
+                // DEFAULT FALSE: DER omits it when false.
+                let critical = if Tag::peek(e)? == Tag::Boolean {
+                    if !bool::decode(e)? {
+                        return Err(Tag::Boolean.value_error().into());
+                    }
+                    true
+                } else {
+                    false
+                };
+                let extn_value = <&der::asn1::OctetStringRef>::decode(e)?.as_bytes();
+                Ok(RawExtension { extn_id, critical, extn_value })
+            })?);
+        }
+        Ok(list)
+    })?;
+    reader.finish()?;
+    if list.is_empty() {
+        return Err(Tag::Sequence.value_error().into());
+    }
+    Ok(list)
 }
 
 /// A `Name`: a SEQUENCE of SETs, each a SET OF SEQUENCEs; returned as given.
