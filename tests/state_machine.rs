@@ -7,7 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use pending_certificate::conformance::model::{Mode, ModelStatus, OutcomeKind, RequestRef};
-use pending_certificate::conformance::{Conformance, Model, ModelState, NAMES, Pool, RestSurface, Transition, steps};
+use pending_certificate::conformance::{
+    Conformance, Model, ModelState, NAMES, Pool, RestSurface, Transition, UNISSUED_REQUEST_ID, steps,
+};
 use pending_certificate::memory::MemoryKeyHolder;
 use pending_certificate::policy::{IssuerParameters, KeyProperties, X509Properties};
 use pending_certificate::{
@@ -64,7 +66,7 @@ impl DomainSut {
     }
 
     fn resolve(&self, index: usize, name: &CertificateName, request: RequestRef) -> Option<RequestId> {
-        let random = RequestId::from_u128(0xf0f0_f0f0_f0f0_f0f0_f0f0_f0f0_f0f0_f0f0);
+        let random = RequestId::parse(UNISSUED_REQUEST_ID).unwrap();
         let current = self.current(name);
         match request {
             RequestRef::Unspecified => None,

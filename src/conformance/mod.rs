@@ -13,7 +13,9 @@ pub mod model;
 pub mod surface;
 
 pub use model::{Expect, Model, ModelState, NAMES, Transition};
-pub use surface::{Conformance, Harness, Pool, ProviderOutcome, RestSurface, Surface, SurfaceResponse};
+pub use surface::{
+    Conformance, Harness, Pool, ProviderOutcome, RestSurface, Surface, SurfaceResponse, UNISSUED_REQUEST_ID,
+};
 
 /// Steps per case: `CONFORMANCE_STEPS` if set, else 24.
 pub fn steps() -> usize {

@@ -464,9 +464,12 @@ impl<S: Surface> Default for Harness<S> {
     }
 }
 
+/// The `request_id` a run names when it wants one that was never issued:
+/// well-formed, and far from the ids surfaces count from 1 or draw at random.
+pub const UNISSUED_REQUEST_ID: &str = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0";
+
 fn random_id() -> String {
-    // Well-formed and never issued: the harness's surfaces count from 1.
-    "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0".to_owned()
+    UNISSUED_REQUEST_ID.to_owned()
 }
 
 /// The state-machine test of a [`Surface`] against the model. Run it with

@@ -657,13 +657,17 @@ impl PathSearch<'_, '_> {
 
     /// Whether `issuer` may issue the certificate at `path`'s end, as the
     /// `depth`-th certificate of the path.
+    /// Intermediates above the leaf of `path`, not counting self-issued ones:
+    /// what a pathLenConstraint bounds (RFC 5280 §4.2.1.9).
+    fn intermediates_below(&self, path: &[usize]) -> usize {
+        path.iter().skip(1).filter(|&&i| self.certs.get(i).is_some_and(|c| !c.self_issued)).count()
+    }
+
     fn check_issuer(&self, issuer: &Parsed<'_>, path: &[usize]) -> Result<(), ChainError> {
         let index = issuer.index;
         self.check_ca(issuer)?;
         if let Some(allowed) = issuer.path_len {
-            // Intermediates below this issuer: the path minus its leaf, not
-            // counting self-issued certificates (RFC 5280 §4.2.1.9).
-            let found = path.iter().skip(1).filter(|&&i| self.certs.get(i).is_some_and(|c| !c.self_issued)).count();
+            let found = self.intermediates_below(path);
             if found > usize::from(allowed) {
                 return Err(ChainError::PathLenExceeded { index, allowed, found });
             }
@@ -673,6 +677,10 @@ impl PathSearch<'_, '_> {
 
     /// Name constraints along a complete path (and its anchor).
     fn check_names(&self, path: &[usize], anchor: Option<&Parsed<'_>>) -> Result<(), ChainError> {
+        let constrained = |c: &Parsed<'_>| c.name_constraints.is_some();
+        if !anchor.is_some_and(constrained) && !path.iter().filter_map(|&i| self.certs.get(i)).any(constrained) {
+            return Ok(());
+        }
         let certs: Vec<&Parsed<'_>> = path.iter().filter_map(|&i| self.certs.get(i)).collect();
         names::check(&certs, anchor)
     }
@@ -758,7 +766,7 @@ impl PathSearch<'_, '_> {
                 // anchor is input to the algorithm, not part of the path), but a
                 // path longer than its pathLenConstraint allows is still refused.
                 if let Some(allowed) = anchor.path_len {
-                    let found = path.iter().skip(1).filter(|&&i| certs.get(i).is_some_and(|c| !c.self_issued)).count();
+                    let found = self.intermediates_below(path);
                     if found > usize::from(allowed) {
                         return Err(ChainError::PathLenExceeded { index: top_index, allowed, found });
                     }

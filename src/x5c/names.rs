@@ -163,7 +163,7 @@ fn subject_kind(name: &Subject<'_>) -> Kind {
 fn check_one(constraints: &NameConstraints, ca_index: usize, constrained: &Parsed<'_>) -> Result<(), ChainError> {
     let mut names: Vec<Subject<'_>> = Vec::new();
     if !constrained.subject_empty {
-        let subject = rdns(&constrained.subject)
+        let subject = rdns(constrained.subject)
             .ok_or(ChainError::Malformed { index: constrained.index, detail: "the subject is not a Name".into() })?;
         names.push(Subject::Directory(subject));
     }

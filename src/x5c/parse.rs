@@ -36,9 +36,9 @@ pub(crate) struct Parsed<'a> {
     pub outer_algorithm: AlgorithmIdentifierOwned,
     pub tbs_algorithm: AlgorithmIdentifierOwned,
     pub spki: SubjectPublicKeyInfoOwned,
-    pub spki_der: Vec<u8>,
-    pub subject: Vec<u8>,
-    pub issuer: Vec<u8>,
+    pub spki_der: &'a [u8],
+    pub subject: &'a [u8],
+    pub issuer: &'a [u8],
     pub self_issued: bool,
     pub not_before: i64,
     pub not_after: i64,
@@ -78,12 +78,10 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
         .map_err(malformed)?;
     reader.finish().map_err(malformed)?;
 
-    let signature = BitStringRefBytes::parse(signature).map_err(malformed)?;
+    let signature = signature_bits(signature).map_err(malformed)?;
     let raw = RawTbs::parse(tbs).map_err(malformed)?;
     let spki = SubjectPublicKeyInfoOwned::from_der(raw.spki).map_err(malformed)?;
-    let spki_der = raw.spki.to_vec();
-    let subject = raw.subject.to_vec();
-    let issuer = raw.issuer.to_vec();
+    let (spki_der, subject, issuer) = (raw.spki, raw.subject, raw.issuer);
     let validity = &raw.validity;
     let seconds = |t: &x509_cert::time::Time| i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
 
@@ -384,14 +382,10 @@ impl SetOfSequences for SliceReader<'_> {
 }
 
 /// The signature BIT STRING's bytes, borrowed from the input.
-struct BitStringRefBytes;
-
-impl BitStringRefBytes {
-    fn parse(tlv: &[u8]) -> der::Result<&[u8]> {
-        let bits = der::asn1::BitStringRef::from_der(tlv)?;
-        if bits.unused_bits() != 0 {
-            return Err(der::Tag::BitString.value_error().into());
-        }
-        Ok(bits.raw_bytes())
+fn signature_bits(tlv: &[u8]) -> der::Result<&[u8]> {
+    let bits = der::asn1::BitStringRef::from_der(tlv)?;
+    if bits.unused_bits() != 0 {
+        return Err(der::Tag::BitString.value_error().into());
     }
+    Ok(bits.raw_bytes())
 }
