@@ -301,6 +301,27 @@ fn an_unknown_critical_extension_is_refused() {
     );
 }
 
+/// An intermediate under `root` with these name constraints.
+fn constrained_ca(
+    root: &Ca,
+    name: &str,
+    permitted: Vec<rcgen::GeneralSubtree>,
+    excluded: Vec<rcgen::GeneralSubtree>,
+) -> Ca {
+    root.intermediate_with(name, |p| {
+        p.name_constraints = Some(rcgen::NameConstraints { permitted_subtrees: permitted, excluded_subtrees: excluded })
+    })
+}
+
+/// A leaf for `holder`'s key under `ca` whose only subjectAltName is `san`.
+fn leaf_named(ca: &Ca, holder: &Holder, san: rcgen::SanType) -> Vec<u8> {
+    ca.sign_with("leaf", &holder.key, |p| p.subject_alt_names = vec![san])
+}
+
+fn dns(name: &str) -> rcgen::SanType {
+    rcgen::SanType::DnsName(name.try_into().unwrap())
+}
+
 #[test]
 fn rfc5280_profile_violations_are_refused() {
     let root = Ca::p256("Root");
@@ -310,32 +331,20 @@ fn rfc5280_profile_violations_are_refused() {
         validate(&[no_aki, root.der.clone()], &spki(&holder)),
         Err(ChainError::Nonconforming { index: 0, .. })
     ));
-    let constrained = root.intermediate_with("Constrained", |p| {
-        p.name_constraints = Some(rcgen::NameConstraints {
-            permitted_subtrees: vec![rcgen::GeneralSubtree::DnsName("example.com".into())],
-            excluded_subtrees: vec![],
-        })
-    });
+    let constrained =
+        constrained_ca(&root, "Constrained", vec![rcgen::GeneralSubtree::DnsName("example.com".into())], vec![]);
     // rcgen gives the leaf the DNS name "leaf.example": outside example.com.
     let leaf = constrained.sign("leaf", &holder.key);
     assert_eq!(
         validate(&[leaf, constrained.der.clone(), root.der.clone()], &spki(&holder)),
         Err(ChainError::NameNotPermitted { index: 0, ca: 1 })
     );
-    let inside = constrained.sign_with("leaf", &holder.key, |p| {
-        p.subject_alt_names = vec![rcgen::SanType::DnsName("www.example.com".try_into().unwrap())];
-    });
+    let inside = leaf_named(&constrained, &holder, dns("www.example.com"));
     assert!(validate(&[inside.clone(), constrained.der.clone(), root.der.clone()], &spki(&holder)).is_ok());
     // The same subtree excluded refuses the name it permitted.
-    let excluding = root.intermediate_with("Excluding", |p| {
-        p.name_constraints = Some(rcgen::NameConstraints {
-            permitted_subtrees: vec![],
-            excluded_subtrees: vec![rcgen::GeneralSubtree::DnsName("example.com".into())],
-        })
-    });
-    let excluded = excluding.sign_with("leaf", &holder.key, |p| {
-        p.subject_alt_names = vec![rcgen::SanType::DnsName("www.example.com".try_into().unwrap())];
-    });
+    let excluding =
+        constrained_ca(&root, "Excluding", vec![], vec![rcgen::GeneralSubtree::DnsName("example.com".into())]);
+    let excluded = leaf_named(&excluding, &holder, dns("www.example.com"));
     assert_eq!(
         validate(&[excluded, excluding.der.clone(), root.der.clone()], &spki(&holder)),
         Err(ChainError::NameNotPermitted { index: 0, ca: 1 })
@@ -484,46 +493,31 @@ fn an_anchor_that_cannot_be_used_is_refused() {
 fn directory_and_email_constraints_apply_and_unreadable_ones_refuse() {
     let root = Ca::p256("Root");
     let holder = Holder::p256();
-    let constrained = root.intermediate_with("URI Constrained", |p| {
-        p.name_constraints = Some(rcgen::NameConstraints {
-            permitted_subtrees: vec![rcgen::GeneralSubtree::DirectoryName(support::dn("Somewhere Else"))],
-            excluded_subtrees: vec![],
-        })
-    });
+    let constrained = constrained_ca(
+        &root,
+        "Directory Constrained",
+        vec![rcgen::GeneralSubtree::DirectoryName(support::dn("Somewhere Else"))],
+        vec![],
+    );
     // A URI name below a CA that constrains only directory names is not
     // compared, and the subject is outside the permitted directory subtree.
-    let leaf = constrained.sign_with("leaf", &holder.key, |p| {
-        p.subject_alt_names = vec![rcgen::SanType::URI("https://example.com/".try_into().unwrap())];
-    });
+    let leaf = leaf_named(&constrained, &holder, rcgen::SanType::URI("https://example.com/".try_into().unwrap()));
     assert_eq!(
         validate(&[leaf, constrained.der.clone(), root.der.clone()], &spki(&holder)),
         Err(ChainError::NameNotPermitted { index: 0, ca: 1 })
     );
     // An excluded e-mail domain refuses a mailbox in it.
-    let uri_constrained = root.intermediate_with("URI Constrained 2", |p| {
-        p.name_constraints = Some(rcgen::NameConstraints {
-            permitted_subtrees: vec![],
-            excluded_subtrees: vec![rcgen::GeneralSubtree::Rfc822Name("example.org".into())],
-        })
-    });
-    let leaf = uri_constrained.sign_with("leaf", &holder.key, |p| {
-        p.subject_alt_names = vec![rcgen::SanType::Rfc822Name("a@example.org".try_into().unwrap())];
-    });
+    let mail_excluding =
+        constrained_ca(&root, "Mail Excluding", vec![], vec![rcgen::GeneralSubtree::Rfc822Name("example.org".into())]);
+    let leaf = leaf_named(&mail_excluding, &holder, rcgen::SanType::Rfc822Name("a@example.org".try_into().unwrap()));
     assert_eq!(
-        validate(&[leaf, uri_constrained.der.clone(), root.der.clone()], &spki(&holder)),
+        validate(&[leaf, mail_excluding.der.clone(), root.der.clone()], &spki(&holder)),
         Err(ChainError::NameNotPermitted { index: 0, ca: 1 })
     );
     // A DNS constraint with a leading period is not a host name (RFC 5280
     // allows that for URIs only): it cannot be applied, so the chain is refused.
-    let dotted = root.intermediate_with("Dotted", |p| {
-        p.name_constraints = Some(rcgen::NameConstraints {
-            permitted_subtrees: vec![rcgen::GeneralSubtree::DnsName(".example.com".into())],
-            excluded_subtrees: vec![],
-        })
-    });
-    let leaf = dotted.sign_with("leaf", &holder.key, |p| {
-        p.subject_alt_names = vec![rcgen::SanType::DnsName("www.example.com".try_into().unwrap())];
-    });
+    let dotted = constrained_ca(&root, "Dotted", vec![rcgen::GeneralSubtree::DnsName(".example.com".into())], vec![]);
+    let leaf = leaf_named(&dotted, &holder, dns("www.example.com"));
     assert_eq!(
         validate(&[leaf, dotted.der.clone(), root.der.clone()], &spki(&holder)),
         Err(ChainError::NameConstraintsUnsupported { index: 1 })
