@@ -79,6 +79,17 @@ pub struct Handled {
     pub response: Response,
     /// Effects to carry out, with the certificate name each concerns.
     pub effects: Vec<(CertificateName, Effect)>,
+    /// What the request changed, for an embedder that persists each name.
+    pub changed: Option<Changed>,
+}
+
+/// What a successful write changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// A certificate name's aggregate (see [`Vault::load`]).
+    Certificate(CertificateName),
+    /// A registered issuer, set or removed (see [`Vault::issuer`]).
+    Issuer(IssuerName),
 }
 
 /// Why a request was refused before or besides the state machine.
@@ -347,6 +358,16 @@ struct Context<'a, K, G> {
     effects: Vec<(CertificateName, Effect)>,
 }
 
+/// What a write to `route` changes, if it succeeds; reads change nothing.
+fn changed_by(route: &Route<'_>, method: &str) -> Option<Changed> {
+    match (route, method) {
+        (Route::Issuer(name), "PUT" | "DELETE") => IssuerName::new(name).ok().map(Changed::Issuer),
+        (Route::Create(name) | Route::Import(name) | Route::Merge(name), "POST")
+        | (Route::Pending(name), "PATCH" | "DELETE") => CertificateName::new(name).ok().map(Changed::Certificate),
+        _ => None,
+    }
+}
+
 /// Answers one request. Nothing changes unless the response is a 2xx.
 pub fn handle(
     vault: &mut Vault,
@@ -357,8 +378,12 @@ pub fn handle(
 ) -> Handled {
     let mut context = Context { vault, keys, ids, now, effects: Vec::new() };
     match context.dispatch(request) {
-        Ok(response) => Handled { response, effects: context.effects },
-        Err(error) => Handled { response: error.response(), effects: Vec::new() },
+        Ok(response) => {
+            let (path, _) = request.target.split_once('?').unwrap_or((request.target, ""));
+            let changed = route(path).and_then(|route| changed_by(&route, request.method));
+            Handled { response, effects: context.effects, changed }
+        }
+        Err(error) => Handled { response: error.response(), effects: Vec::new(), changed: None },
     }
 }
 

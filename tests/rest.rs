@@ -20,6 +20,7 @@ struct Rig {
     ids: SequentialIds,
     provider: ProviderSimulator,
     effects: Vec<Effect>,
+    changed: Option<rest::Changed>,
 }
 
 struct Answer {
@@ -46,17 +47,19 @@ impl Rig {
             ids: support::ids(),
             provider: ProviderSimulator::new("Simulated DigiCert").unwrap(),
             effects: Vec::new(),
+            changed: None,
         }
     }
 
     fn raw(&mut self, method: &str, target: &str, body: &[u8]) -> Answer {
-        let Handled { response, effects } = rest::handle(
+        let Handled { response, effects, changed } = rest::handle(
             &mut self.vault,
             &mut self.keys,
             &mut self.ids,
             support::now(),
             Request { method, target, body },
         );
+        self.changed = changed;
         for (name, effect) in effects {
             self.provider.observe(&name, &effect);
             self.effects.push(effect);
@@ -79,6 +82,7 @@ impl Rig {
         assert_eq!(answer.error(), (status, code, message), "{method} {target}");
         assert_eq!(self.vault, before, "{method} {target} changed the vault");
         assert_eq!(self.keys.len(), keys, "{method} {target} made a key");
+        assert_eq!(self.changed, None, "{method} {target} reported a change");
     }
 
     fn register_digicert(&mut self) {
@@ -133,6 +137,7 @@ fn the_pages_exchanges_replay_through_rest() {
         })
     );
     assert!(matches!(rig.effects.as_slice(), [Effect::SubmitToIssuer { .. }]));
+    assert_eq!(rig.changed, Some(rest::Changed::Certificate(support::name("mycert1"))));
 
     // Get the pending request, with and without its request_id; a wrong one is 404.
     for target in
@@ -141,6 +146,7 @@ fn the_pages_exchanges_replay_through_rest() {
         let got = rig.call("GET", &target, None);
         assert_eq!((got.status, got.header("Retry-After")), (200, Some("10")));
         assert_eq!(got.body["status"], "inProgress");
+        assert_eq!(rig.changed, None, "a read changes nothing");
     }
     rig.refused(
         "GET",
@@ -402,6 +408,7 @@ fn issuers_are_registered_read_and_removed() {
         "Issuer not found: mydigicert",
     );
     rig.register_digicert();
+    assert_eq!(rig.changed, Some(rest::Changed::Issuer(pending_certificate::IssuerName::new("mydigicert").unwrap())));
     let got = rig.call("GET", &format!("/certificates/issuers/mydigicert?{API}"), None);
     assert_eq!((got.status, got.body["provider"].as_str()), (200, Some("DigiCert")));
     let deleted = rig.call("DELETE", &format!("/certificates/issuers/mydigicert?{API}"), None);

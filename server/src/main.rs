@@ -61,16 +61,12 @@ struct Core {
 }
 
 impl Core {
-    /// Writes what a successful change to `target` touched, before the
-    /// response goes out.
-    fn persist(&mut self, target: &str) -> Result<(), String> {
+    /// Writes what a successful request changed, before the response goes out.
+    fn persist(&mut self, changed: &rest::Changed) -> Result<(), String> {
         let Some(store) = self.store.as_mut() else { return Ok(()) };
-        let path = target.split('?').next().unwrap_or_default();
-        let mut segments = path.trim_start_matches('/').split('/');
-        match (segments.next(), segments.next(), segments.next()) {
-            (Some("certificates"), Some("issuers"), Some(issuer)) => store.save_issuer(&self.vault, issuer),
-            (Some("certificates"), Some(name), _) => store.save_certificate(&self.vault, name),
-            _ => Ok(()),
+        match changed {
+            rest::Changed::Issuer(issuer) => store.save_issuer(&self.vault, issuer.as_str()),
+            rest::Changed::Certificate(name) => store.save_certificate(&self.vault, name.as_str()),
         }
     }
 
@@ -198,8 +194,11 @@ async fn vault_route(State(app): State<App>, method: Method, uri: Uri, body: Byt
         let Core { vault, keys, ids, .. } = &mut *core;
         let request = rest::Request { method: method.as_str(), target: &target, body: &body };
         let mut handled = rest::handle(vault, keys, ids, OffsetDateTime::now_utc(), request);
-        let changed = (200..300).contains(&handled.response.status) && method != Method::GET;
-        if let Err(error) = if changed { core.persist(&target) } else { Ok(()) } {
+        let persisted = match &handled.changed {
+            Some(changed) => core.persist(changed),
+            None => Ok(()),
+        };
+        if let Err(error) = persisted {
             tracing::error!(%error, "storage");
             let body = json!({"error": {"code": "InternalError", "message": format!("storage failed: {error}")}});
             handled.response.status = 500;
