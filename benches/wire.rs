@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use pending_certificate::memory::MemoryKeyHolder;
 use pending_certificate::rest::{self, Request};
-use pending_certificate::wire::{CertificateBundle, CertificateOperation};
+use pending_certificate::wire::{BundleView, CertificateBundle, CertificateOperation};
 use pending_certificate::{CertificatePolicy, CreateRequest, Vault, VaultUrl};
 
 fn wire(c: &mut Criterion) {
@@ -28,8 +28,9 @@ fn wire(c: &mut Criterion) {
 
     let pending = CertificateOperation::from_pending(vault.url(), &name, vault.pending(&name, None).unwrap());
     let pending_json = serde_json::to_vec(&pending).unwrap();
-    let view = vault.certificate(&name, Some(version)).unwrap();
-    let bundle = CertificateBundle::from_view(vault.url(), &name, None, view);
+    let found = vault.certificate(&name, Some(version)).unwrap();
+    let (_, certificate) = vault.load(&name).unwrap();
+    let bundle = CertificateBundle::render(vault.url(), certificate, found, BundleView::Latest, vault.recovery());
     let bundle_json = serde_json::to_vec(&bundle).unwrap();
 
     c.bench_function("wire/pending_encode", |b| b.iter(|| serde_json::to_vec(black_box(&pending)).unwrap()));

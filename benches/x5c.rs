@@ -2,7 +2,11 @@
 //! over the same TBS bytes with nothing else — the physical limit — and (b)
 //! rustls-webpki (`verify_for_usage`, aws-lc-rs provider, the root as trust
 //! anchor) on the same chains. Same group, same run: each ratio comes from one
-//! run.
+//! run. `ours` is the `Strict` level, `verified` the `Verified` level.
+//!
+//! `merge/{1,2,3}`: what a merge's `x5c` costs at the `Service` level (decode
+//! and parse, find the leaf by its key) beside `Verified` (to the top of the
+//! chain given), from the base64 strings of the request.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 #[path = "../tests/support/mod.rs"]
@@ -13,7 +17,7 @@ use std::hint::black_box;
 use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use criterion::{Criterion, criterion_group, criterion_main};
 use der::Decode;
-use pending_certificate::x5c::{self, ChainPolicy, Limits};
+use pending_certificate::x5c::{self, ChainPolicy, ChainValidation, Limits};
 use rcgen::PublicKeyData;
 use rustls_pki_types::{CertificateDer, UnixTime};
 
@@ -102,6 +106,7 @@ fn x5c(c: &mut Criterion) {
         // Parsed once, as rustls-webpki's anchor is below.
         let prepared = x5c::TrustAnchors::parse(&anchors).unwrap();
         let policy = ChainPolicy {
+            level: ChainValidation::Strict,
             time,
             expected_leaf_key: Some(&chain.leaf_key),
             trust_anchors: &anchors,
@@ -110,6 +115,8 @@ fn x5c(c: &mut Criterion) {
             limits: Limits::default(),
         };
         assert!(x5c::validate_der(rest, &policy).is_ok(), "{}", chain.label);
+        let verified = policy.clone().with_level(ChainValidation::Verified);
+        assert!(x5c::validate_der(rest, &verified).is_ok(), "{}", chain.label);
 
         let root_der = CertificateDer::from(root.as_slice());
         let anchor = webpki::anchor_from_trusted_cert(&root_der).unwrap().to_owned();
@@ -133,6 +140,7 @@ fn x5c(c: &mut Criterion) {
 
         let mut group = c.benchmark_group(format!("x5c/{}", chain.label));
         group.bench_function("ours", |b| b.iter(|| x5c::validate_der(black_box(rest), &policy).unwrap()));
+        group.bench_function("verified", |b| b.iter(|| x5c::validate_der(black_box(rest), &verified).unwrap()));
         group.bench_function("limit", |b| {
             b.iter(|| {
                 for (tbs, sig, key, alg) in &chain.links {
@@ -145,5 +153,29 @@ fn x5c(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, x5c);
+fn merge_levels(c: &mut Criterion) {
+    let time = support::now();
+    let root = support::Ca::p256("Bench Root");
+    let intermediate = root.intermediate("Bench Intermediate", &rcgen::PKCS_ECDSA_P256_SHA256);
+    let holder = support::Holder::p256();
+    let key = holder.key.subject_public_key_info();
+    let chains = [
+        ("1", vec![root.sign("leaf", &holder.key)]),
+        ("2", vec![root.sign("leaf", &holder.key), root.der.clone()]),
+        ("3", vec![intermediate.sign("leaf", &holder.key), intermediate.der.clone(), root.der.clone()]),
+    ];
+    for (label, chain) in chains {
+        let x5c: Vec<String> = chain.iter().map(|c| support::b64(c)).collect();
+        let service = ChainPolicy::at(time).with_leaf_key(&key);
+        let verified = service.clone().with_level(ChainValidation::Verified);
+        assert!(x5c::validate(&x5c, &service).is_ok());
+        assert!(x5c::validate(&x5c, &verified).is_ok());
+        let mut group = c.benchmark_group(format!("merge/{label}"));
+        group.bench_function("service", |b| b.iter(|| x5c::validate(black_box(&x5c), &service).unwrap()));
+        group.bench_function("verified", |b| b.iter(|| x5c::validate(black_box(&x5c), &verified).unwrap()));
+        group.finish();
+    }
+}
+
+criterion_group!(benches, x5c, merge_levels);
 criterion_main!(benches);

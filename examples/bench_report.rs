@@ -53,30 +53,46 @@ fn main() {
         std::process::exit(1);
     }
 
-    println!("| x5c chain | ours | aws-lc-rs limit | rustls-webpki | ours / limit | ours / webpki |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| x5c chain | strict (ours) | verified | aws-lc-rs limit | rustls-webpki | strict / limit | verified / limit | strict / webpki |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     let chains: Vec<String> = medians
         .keys()
         .filter_map(|k| k.strip_prefix("x5c/").and_then(|k| k.strip_suffix("/ours")).map(str::to_owned))
         .collect();
     for chain in chains {
         let get = |who: &str| medians.get(&format!("x5c/{chain}/{who}")).copied();
-        if let (Some(ours), Some(limit), Some(webpki)) = (get("ours"), get("limit"), get("webpki")) {
+        if let (Some(ours), Some(verified), Some(limit), Some(webpki)) =
+            (get("ours"), get("verified"), get("limit"), get("webpki"))
+        {
             println!(
-                "| {chain} | {} | {} | {} | {:.2} | {:.2} |",
+                "| {chain} | {} | {} | {} | {} | {:.2} | {:.2} | {:.2} |",
                 human(ours),
+                human(verified),
                 human(limit),
                 human(webpki),
                 ours / limit,
+                verified / limit,
                 ours / webpki
             );
         }
     }
 
     println!();
+    println!("| merge x5c (certificates) | service | verified | verified / service |");
+    println!("|---|---|---|---|");
+    for n in ["1", "2", "3"] {
+        let get = |level: &str| medians.get(&format!("merge/{n}/{level}")).copied();
+        if let (Some(service), Some(verified)) = (get("service"), get("verified")) {
+            println!("| {n} | {} | {} | {:.1} |", human(service), human(verified), verified / service);
+        }
+    }
+
+    println!();
     println!("| benchmark | median |");
     println!("|---|---|");
-    for (id, median) in medians.iter().filter(|(k, _)| !k.starts_with("x5c/")) {
+    for (id, median) in medians.iter().filter(|(k, _)| !k.starts_with("x5c/") && !k.starts_with("merge/")) {
         println!("| {id} | {} |", human(*median));
     }
 

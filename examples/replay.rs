@@ -4,7 +4,13 @@
 //!
 //! ```text
 //! cargo run --example replay -- [--vault-url https://myvault.vault.azure.net]
+//!     [--chain-validation service|verified|strict] [--trust-anchors PEM]
 //! ```
+//!
+//! `--chain-validation` chooses how merged and issued chains are checked
+//! (`service`, the default, checks what the live service checks); with
+//! `verified` or `strict`, `--trust-anchors` names a PEM file of CA
+//! certificates the chains must lead to.
 //!
 //! Input lines:
 //!
@@ -14,10 +20,12 @@
 //! {"issuer_outcome":{"name":"c1","request_id":"...","outcome":"issued"|"failed"|"cancelled","code":"...","message":"..."}}
 //! ```
 //!
-//! Output per line: `{"status":202,"headers":{"Location":"...","Retry-After":"10"},"body":<JSON or null>}`.
+//! Output per line: `{"status":202,"headers":{"Location":"...","Retry-After":"10"},"body":<JSON or null>}`
+//! (the headers every answer carries, `rest::COMMON_HEADERS`, are left out).
 //! An `issuer_outcome` answers 200 when applied, or the error it was refused
 //! with (`request_id` defaults to the current request's; a stale one is
-//! refused and changes nothing).
+//! refused and changes nothing). For a `Self` request, `issued` has the key
+//! holder sign it, as the service's provider for `Self` is its key holder.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -25,7 +33,10 @@ use std::io::{BufRead, Write};
 use pending_certificate::memory::{MemoryKeyHolder, ProviderSimulator};
 use pending_certificate::rest::{self, Request};
 use pending_certificate::wire::ErrorBody;
-use pending_certificate::{CertificateName, Failure, OperationError, RequestId, SequentialIds, Vault, VaultUrl};
+use pending_certificate::x5c::ChainValidation;
+use pending_certificate::{
+    CertificateName, ChainOptions, Failure, IssuerMode, OperationError, RequestId, SequentialIds, Vault, VaultUrl,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -89,9 +100,14 @@ fn operation_error(error: &OperationError) -> String {
 impl Replay {
     /// A vault at `url`, ids seeded from the clock (unique within a run).
     pub fn new(url: &str) -> Result<Self, Box<dyn std::error::Error>> {
+        Self::with_chain_options(url, ChainOptions::default())
+    }
+
+    /// A vault at `url` that validates chains with `options`.
+    pub fn with_chain_options(url: &str, options: ChainOptions) -> Result<Self, Box<dyn std::error::Error>> {
         let seed = u128::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos()).unwrap_or(1) << 32;
         Ok(Self {
-            vault: Vault::new(VaultUrl::new(url)?),
+            vault: Vault::with_chain_options(VaultUrl::new(url)?, options),
             keys: MemoryKeyHolder::new(),
             provider: ProviderSimulator::new("Simulated Issuer CA")?,
             ids: SequentialIds::starting_at(seed),
@@ -128,8 +144,13 @@ impl Replay {
             self.provider.observe(name, effect);
         }
         let response = handled.response;
-        let headers: BTreeMap<&str, &str> =
-            response.headers.iter().filter(|(n, _)| *n != "Content-Type").map(|(n, v)| (*n, v.as_str())).collect();
+        let common = |name: &str| rest::COMMON_HEADERS.iter().any(|(n, _)| *n == name);
+        let headers: BTreeMap<&str, &str> = response
+            .headers
+            .iter()
+            .filter(|(n, _)| *n != "Content-Type" && !common(n))
+            .map(|(n, v)| (*n, v.as_str()))
+            .collect();
         let body = serde_json::from_slice::<Value>(&response.body).unwrap_or(Value::Null);
         line(response.status, headers, body)
     }
@@ -147,7 +168,11 @@ impl Replay {
             },
         };
         let now = OffsetDateTime::now_utc();
+        let self_signed = self.vault.pending(&name, None).is_ok_and(|p| p.mode() == IssuerMode::SelfSigned);
         let result = match outcome.outcome.as_str() {
+            "issued" if self_signed => {
+                self.vault.sign_self(&name, request_id, &mut self.keys, now, &mut self.ids).map(|_| ())
+            }
             "issued" => self.provider.issue(&mut self.vault, &name, request_id, now, &mut self.ids).map(|_| ()),
             "failed" => {
                 let failure = Failure::new(
@@ -174,15 +199,31 @@ impl Replay {
 
 #[allow(dead_code)]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    const USAGE: &str =
+        "usage: replay [--vault-url URL] [--chain-validation service|verified|strict] [--trust-anchors PEM]";
     let mut url = "https://myvault.vault.azure.net".to_owned();
+    let mut options = ChainOptions::default();
+    let mut anchors = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--vault-url" => url = args.next().ok_or("--vault-url needs a URL")?,
-            other => return Err(format!("unknown argument {other:?}; usage: replay [--vault-url URL]").into()),
+            "--chain-validation" => {
+                options.level = args.next().ok_or("--chain-validation needs a level")?.parse::<ChainValidation>()?;
+            }
+            "--trust-anchors" => anchors = Some(args.next().ok_or("--trust-anchors needs a PEM file")?),
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument {other:?}; {USAGE}").into()),
         }
     }
-    let mut replay = Replay::new(&url)?;
+    if let Some(path) = anchors {
+        options = ChainOptions::with_anchors_pem(options.level, &std::fs::read_to_string(&path)?)
+            .map_err(|e| format!("--trust-anchors {path}: {e}"))?;
+    }
+    let mut replay = Replay::with_chain_options(&url, options)?;
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
     for line in stdin.lock().lines() {

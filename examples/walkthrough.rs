@@ -13,7 +13,7 @@
 mod support;
 
 use pending_certificate::policy::{IssuerParameters, X509Properties};
-use pending_certificate::wire::{CertificateBundle, CertificateOperation, ErrorBody};
+use pending_certificate::wire::{BundleView, CertificateBundle, CertificateOperation, ErrorBody};
 use pending_certificate::{
     CertificateName, CertificatePolicy, CreateRequest, Effect, Failure, Issuer, IssuerName, OperationError, RequestId,
     SequentialIds, Vault, VaultUrl,
@@ -112,13 +112,28 @@ impl Walkthrough {
         let path = format!("/certificates/{}/pending/merge?{API}", self.name);
         match self.vault.merge(&self.name, x5c, support::now(), &mut self.ids) {
             Ok(version) => {
-                let view = self.vault.certificate(&self.name, Some(version)).unwrap();
-                let policy = self.vault.load(&self.name).and_then(|(_, c)| c.policy().cloned());
-                let body = CertificateBundle::from_view(self.vault.url(), &self.name, policy.as_ref(), view);
+                let body = self.bundle(Some(version), BundleView::Latest);
                 self.print("POST", &path, 201, &body);
             }
             Err(e) => self.print_error("POST", &path, &e),
         }
+    }
+
+    fn bundle(&self, version: Option<pending_certificate::VersionId>, view: BundleView) -> CertificateBundle {
+        let found = self.vault.certificate(&self.name, version).unwrap();
+        let (_, certificate) = self.vault.load(&self.name).unwrap();
+        CertificateBundle::render(self.vault.url(), certificate, found, view, self.vault.recovery())
+    }
+
+    fn get_certificate(&mut self, by_version: bool) {
+        let latest = self.vault.certificate(&self.name, None).unwrap().version();
+        let (path, version, view) = if by_version {
+            (format!("/certificates/{}/{latest}?{API}", self.name), Some(latest), BundleView::ByVersion)
+        } else {
+            (format!("/certificates/{}?{API}", self.name), None, BundleView::Latest)
+        };
+        let body = self.bundle(version, view);
+        self.print("GET", &path, 200, &body);
     }
 
     /// The chain a real CA issues for the current request's CSR, leaf first.
@@ -141,7 +156,7 @@ fn main() {
 /// Plays the scenarios; returns the lines to print.
 pub fn run() -> Vec<String> {
     let mut vault = Vault::new(VaultUrl::new("https://mykeyvault.vault.azure.net").unwrap());
-    vault.set_issuer(IssuerName::new("mydigicert").unwrap(), Issuer { provider: "DigiCert".into() });
+    vault.set_issuer(IssuerName::new("mydigicert").unwrap(), Issuer::new("DigiCert"));
     let mut w = Walkthrough {
         out: Vec::new(),
         vault,
@@ -184,6 +199,11 @@ pub fn run() -> Vec<String> {
 
     w.say("## Create a certificate manually");
     w.create("Unknown").unwrap();
+    w.say("## Get the certificate while it is pending: a disabled placeholder, with its own version");
+    w.get_certificate(false);
+    w.get_certificate(true);
+    w.say("## Request cancellation of a manual request: it stays inProgress until a merge or a delete");
+    w.cancel();
     w.say("## Merge the chain a CA issued for the request's CSR");
     let chain = w.chain_for_current_csr();
     w.merge(&chain);
@@ -201,5 +221,14 @@ pub fn run() -> Vec<String> {
     let chain = w.chain_for_current_csr();
     w.merge(&chain);
     w.get_pending(None);
+
+    w.say("## A Self request takes its time: inProgress until the key holder signs");
+    w.create("Self").unwrap();
+    let self_request = w.current_request();
+    w.get_pending(None);
+    w.say(format!("# the key holder signs request {self_request} some seconds later"));
+    w.vault.sign_self(&w.name, self_request, &mut w.holder, support::now(), &mut w.ids).unwrap();
+    w.get_pending(None);
+    w.get_certificate(true);
     w.out
 }

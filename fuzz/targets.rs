@@ -10,7 +10,7 @@ use pending_certificate::wire::{
     CertificateBundle, CertificateCreateParameters, CertificateImportParameters, CertificateMergeParameters,
     CertificateOperation, CertificateOperationUpdateParameter, ErrorBody,
 };
-use pending_certificate::x5c::{self, ChainPolicy};
+use pending_certificate::x5c::{self, ChainPolicy, ChainValidation};
 use pending_certificate::{Csr, SequentialIds, Vault, VaultUrl};
 
 fn now() -> time::OffsetDateTime {
@@ -21,16 +21,50 @@ fn now() -> time::OffsetDateTime {
 /// separators; the first is also the expected leaf key source when it parses.
 pub fn x5c(data: &[u8]) {
     let parts: Vec<&[u8]> = data.split(|&b| b == 0xFD).collect();
-    let policy = ChainPolicy::at(now());
-    let _ = x5c::validate_der(&parts, &policy);
-    // The same bytes as base64 strings.
     let text = String::from_utf8_lossy(data);
     let strings: Vec<&str> = text.split(',').collect();
-    let _ = x5c::validate(&strings, &policy);
-    // With the first certificate's own key expected, and as its own anchor.
-    if let Some(first) = parts.first() {
-        let anchors = vec![first.to_vec()];
-        let _ = x5c::validate_der(&parts, &ChainPolicy::at(now()).with_trust_anchors(&anchors));
+    for level in ChainValidation::ALL {
+        let policy = ChainPolicy::at(now()).with_level(level);
+        let _ = x5c::validate_der(&parts, &policy);
+        // The same bytes as base64 strings.
+        let _ = x5c::validate(&strings, &policy);
+        // As its own anchor.
+        if let Some(first) = parts.first() {
+            let anchors = vec![first.to_vec()];
+            let _ = x5c::validate_der(&parts, &policy.clone().with_trust_anchors(&anchors));
+        }
+    }
+}
+
+/// One `x5c` element as the service takes it: the bytes as the element's
+/// text, and base64 of them (so the inner base64 and PEM text forms are
+/// reached). Decoding never grows the input, DER comes back unchanged, and
+/// whatever decodes goes through every level.
+pub fn x5c_element(data: &[u8]) {
+    use base64::Engine as _;
+    let limits = x5c::Limits::default();
+    let text = String::from_utf8_lossy(data);
+    if let Ok(decoded) = x5c::decode(&[text.as_ref()], &limits) {
+        assert!(decoded.iter().all(|der| der.len() <= text.len()));
+    }
+    let element = base64::engine::general_purpose::STANDARD.encode(data);
+    match x5c::decode(&[element], &limits) {
+        Ok(decoded) => {
+            let [der] = decoded.as_slice() else { panic!("one element decoded into {}", decoded.len()) };
+            if data.first() == Some(&0x30) {
+                assert_eq!(der.as_slice(), data);
+            } else {
+                assert!(der.len() <= data.len());
+            }
+            for level in ChainValidation::ALL {
+                let _ = x5c::validate_der(&decoded, &ChainPolicy::at(now()).with_level(level));
+            }
+        }
+        Err(error) => assert!(
+            matches!(error, x5c::ChainError::CertificateTooLarge { .. } | x5c::ChainError::ChainTooLarge { .. }),
+            "base64 of {} bytes refused: {error}",
+            data.len()
+        ),
     }
 }
 

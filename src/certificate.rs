@@ -6,13 +6,14 @@ use time::OffsetDateTime;
 use crate::csr::Csr;
 use crate::error::{OperationError, StaleReason};
 use crate::ids::{IdGenerator, RequestId, VersionId};
+use crate::keys::{KeyHolder, KeyHolderError, KeyRequest};
 use crate::name::{CertificateName, IssuerMode, IssuerName};
 use crate::pending::{Failure, IssuerRef, PendingCertificate, Status};
 use crate::policy::CertificatePolicy;
-use crate::x5c::{self, ChainPolicy, Limits, ValidatedChain};
+use crate::x5c::{self, ChainPolicy, ChainValidation, Limits, ValidatedChain};
 
 /// The format version of a serialized [`Certificate`]; loading another refuses.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// What the embedder must act on after an operation: values, never callbacks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,30 +95,59 @@ pub(crate) fn issuer_of(policy: &CertificatePolicy) -> Result<IssuerRef, Operati
 /// How chains are validated on merge, on issue and on import.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChainOptions {
-    /// Trust anchors (DER). Empty: the path's top is the last certificate reached.
+    /// How much is checked; [`ChainValidation::Service`] (what the live
+    /// service checks) by default.
+    pub level: ChainValidation,
+    /// Trust anchors (DER), for the `Verified` and `Strict` levels. Empty: the
+    /// path's top is the last certificate reached.
     pub trust_anchors: Vec<Vec<u8>>,
     /// Size and work bounds.
     pub limits: Limits,
 }
 
 impl ChainOptions {
+    /// Options at `level`, with no trust anchors and default limits.
+    pub fn at_level(level: ChainValidation) -> Self {
+        Self { level, ..Self::default() }
+    }
+
+    /// Options at `level` whose trust anchors are the certificates of a PEM
+    /// text (a file of CA certificates). Anchors mean nothing at the
+    /// `Service` level, which checks no path: refused there, as is a text
+    /// without a certificate or with one that does not parse.
+    pub fn with_anchors_pem(level: ChainValidation, pem: &str) -> Result<Self, String> {
+        if level == ChainValidation::Service {
+            return Err("trust anchors need the verified or strict level".to_owned());
+        }
+        let anchors = crate::keys::pem_certificates(pem).map_err(|e| e.to_string())?;
+        x5c::TrustAnchors::parse(&anchors).map_err(|e| e.to_string())?;
+        Ok(Self { level, trust_anchors: anchors, limits: Limits::default() })
+    }
+
     fn policy<'a>(&'a self, now: OffsetDateTime, leaf_key: Option<&'a [u8]>) -> ChainPolicy<'a> {
         ChainPolicy {
+            level: self.level,
             time: now,
             expected_leaf_key: leaf_key,
             trust_anchors: &self.trust_anchors,
             prepared_anchors: None,
-            require_all_on_path: true,
+            // As `openssl verify`, `Verified` lets certificates off the path
+            // be; `Strict` wants every one on it.
+            require_all_on_path: self.level == ChainValidation::Strict,
             limits: self.limits,
         }
     }
 }
 
-/// One version of a certificate.
+/// One version of a certificate: an issued one, with its chain, or the
+/// disabled placeholder a create makes at once (the service gives the
+/// certificate a version from the create on; it has no `cer` until the
+/// request completes, when a new version takes its place).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateVersion {
     version: VersionId,
-    /// The chain as stored: leaf first, or as given under `preserveCertOrder`.
+    /// The chain as stored: leaf first, or as given under `preserveCertOrder`;
+    /// empty for a placeholder.
     #[serde(with = "der_list")]
     x5c: Vec<Vec<u8>>,
     leaf: usize,
@@ -151,12 +181,36 @@ impl CertificateVersion {
         Self { version, x5c, leaf, x5t, not_before, not_after, created: now, updated: now, enabled: true, request_id }
     }
 
+    /// The placeholder a create makes: disabled, no chain; `nbf` ten minutes
+    /// before `now` and `exp` `validity_months` calendar months after it, as
+    /// the service sets them.
+    fn placeholder(version: VersionId, request_id: RequestId, validity_months: u32, now: OffsetDateTime) -> Self {
+        let created = now.unix_timestamp();
+        Self {
+            version,
+            x5c: Vec::new(),
+            leaf: 0,
+            x5t: String::new(),
+            not_before: created.saturating_sub(PLACEHOLDER_NBF_LEAD_SECONDS),
+            not_after: add_months(now, validity_months).unix_timestamp(),
+            created,
+            updated: created,
+            enabled: false,
+            request_id: Some(request_id),
+        }
+    }
+
+    /// Whether this is a create's placeholder (no certificate yet).
+    pub fn is_placeholder(&self) -> bool {
+        self.x5c.is_empty()
+    }
+
     /// The version id.
     pub fn version(&self) -> VersionId {
         self.version
     }
 
-    /// The leaf certificate (DER): `cer`.
+    /// The leaf certificate (DER): `cer`; empty for a placeholder.
     pub fn cer(&self) -> &[u8] {
         self.x5c.get(self.leaf).map(Vec::as_slice).unwrap_or_default()
     }
@@ -166,7 +220,7 @@ impl CertificateVersion {
         &self.x5c
     }
 
-    /// The base64url SHA-1 thumbprint of the leaf: `x5t`.
+    /// The base64url SHA-1 thumbprint of the leaf: `x5t`; empty for a placeholder.
     pub fn x5t(&self) -> &str {
         &self.x5t
     }
@@ -202,23 +256,35 @@ impl CertificateVersion {
     }
 }
 
-/// What a get certificate answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CertificateView<'a> {
-    /// A version with its certificate.
-    Version(&'a CertificateVersion),
-    /// Only a pending request so far: disabled, no `cer`, and `pending: {id}`.
-    PendingOnly(&'a PendingCertificate),
+/// `nbf` of a placeholder: this many seconds before its creation.
+pub const PLACEHOLDER_NBF_LEAD_SECONDS: i64 = 600;
+
+/// `at` plus `months` calendar months, the day clamped to the last of the
+/// month (31 January + 1 month = 28 or 29 February).
+pub(crate) fn add_months(at: OffsetDateTime, months: u32) -> OffsetDateTime {
+    let total = i64::from(at.year()) * 12 + i64::from(u8::from(at.month())) - 1 + i64::from(months);
+    let Ok(year) = i32::try_from(total.div_euclid(12)) else { return at };
+    let Ok(month) = u8::try_from(total.rem_euclid(12) + 1).map(time::Month::try_from) else { return at };
+    let Ok(month) = month else { return at };
+    let day = at.day().min(month.length(year));
+    match time::Date::from_calendar_date(year, month, day) {
+        Ok(date) => at.replace_date(date),
+        Err(_) => at,
+    }
 }
 
-/// What a provider's `issued` outcome did.
+/// What a provider's `issued` outcome (or a `Self` signing) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Issued {
     /// The chain validated; the request completed into this version.
     Completed(VersionId),
     /// The chain was refused; the request is now `failed` with code
     /// [`Failure::ISSUER_ERROR`].
     Refused(x5c::ChainError),
+    /// The key holder could not sign a `Self` certificate; the request is now
+    /// `failed` with code [`Failure::ISSUER_ERROR`].
+    NotSigned(KeyHolderError),
 }
 
 /// One certificate name of a vault: its versions and at most one pending
@@ -284,7 +350,7 @@ impl TryFrom<Stored> for Certificate {
         if s.format_version != FORMAT_VERSION {
             return Err(format!("unsupported format_version {} (expected {FORMAT_VERSION})", s.format_version));
         }
-        if s.versions.iter().any(|v| v.leaf >= v.x5c.len()) {
+        if s.versions.iter().any(|v| v.leaf >= v.x5c.len() && !(v.x5c.is_empty() && v.leaf == 0)) {
             return Err("a version's leaf index is outside its chain".to_owned());
         }
         Ok(Certificate { name: s.name, policy: s.policy, versions: s.versions, pending: s.pending })
@@ -335,10 +401,16 @@ impl Certificate {
         }
     }
 
+    /// The pending object a write (cancel, delete, merge) changes; its 404 has
+    /// the service's capital C.
+    fn pending_for_change(&self, request_id: Option<RequestId>) -> Result<&PendingCertificate, OperationError> {
+        self.pending(request_id).map_err(|_| OperationError::PendingNotFoundForChange { name: self.name.clone() })
+    }
+
     fn pending_mut(&mut self, request_id: Option<RequestId>) -> Result<&mut PendingCertificate, OperationError> {
-        self.pending(request_id)?;
+        self.pending_for_change(request_id)?;
         let name = self.name.clone();
-        self.pending.as_mut().ok_or(OperationError::PendingNotFound { name })
+        self.pending.as_mut().ok_or(OperationError::PendingNotFoundForChange { name })
     }
 
     fn refuse_while_in_progress(&self) -> Result<(), OperationError> {
@@ -359,11 +431,13 @@ impl Certificate {
     pub fn create(
         &mut self,
         request: CreateRequest,
-        _now: OffsetDateTime,
+        now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<Option<Effect>, OperationError> {
         let issuer = self.check_create(&request.policy)?;
+        let policy = request.policy.with_defaults(issuer.name.mode(), now.unix_timestamp(), self.policy());
         let request_id = ids.request_id();
+        let placeholder = ids.version_id();
         let effect = match issuer.name.mode() {
             IssuerMode::Manual => None,
             IssuerMode::SelfSigned => Some(Effect::SignSelf { request_id, csr: request.csr.clone() }),
@@ -379,19 +453,34 @@ impl Certificate {
             preserve_cert_order: request.preserve_cert_order,
             status: Status::InProgress,
         });
-        self.policy = Some(Box::new(request.policy));
+        let months = policy
+            .x509_props
+            .as_ref()
+            .and_then(|x| x.validity_months)
+            .unwrap_or(crate::policy::DEFAULT_VALIDITY_MONTHS)
+            .unsigned_abs();
+        self.versions.retain(|v| !v.is_placeholder());
+        self.versions.push(CertificateVersion::placeholder(placeholder, request_id, months, now));
+        self.policy = Some(Box::new(policy));
         Ok(effect)
     }
 
     /// Whether a create under `policy` would be accepted (everything but the
-    /// issuer's registration, which is the vault's): the issuer it names.
+    /// issuer's registration, which is the vault's): the issuer it names. The
+    /// policy is checked first, as the service checks a request before the
+    /// state it meets.
     pub fn check_create(&self, policy: &CertificatePolicy) -> Result<IssuerRef, OperationError> {
+        policy.validate()?;
         self.refuse_while_in_progress()?;
         issuer_of(policy)
     }
 
     /// Whether an import would be accepted before its chain is looked at.
-    pub fn check_import(&self) -> Result<(), OperationError> {
+    /// The policy, when one is given, is checked first.
+    pub fn check_import(&self, policy: Option<&CertificatePolicy>) -> Result<(), OperationError> {
+        if let Some(policy) = policy {
+            policy.validate()?;
+        }
         self.refuse_while_in_progress()
     }
 
@@ -409,22 +498,27 @@ impl Certificate {
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<VersionId, OperationError> {
-        self.check_import()?;
+        self.check_import(policy.as_ref())?;
         let chain = x5c::validate_der(x5c, &options.policy(now, leaf_key))?;
         let version = ids.version_id();
+        self.versions.retain(|v| !v.is_placeholder());
         self.versions.push(CertificateVersion::from_chain(version, chain, true, now, None));
         self.pending = None;
-        if let Some(policy) = policy {
-            self.policy = Some(Box::new(policy));
-        }
+        let given = policy.unwrap_or_else(|| self.policy.as_deref().cloned().unwrap_or_default());
+        let policy = given.with_defaults(IssuerMode::Manual, now.unix_timestamp(), self.policy());
+        self.policy = Some(Box::new(policy));
         Ok(version)
     }
 
     /// `PATCH …/pending`: with `cancellation_requested: true`, asks for
-    /// cancellation. Only an `inProgress` object accepts it. A manual request
-    /// has no provider to ask and becomes `cancelled` at once; an issuer-backed
-    /// one records the request and returns [`Effect::CancelAtIssuer`] the first
-    /// time. `false` changes nothing (a request cannot be withdrawn).
+    /// cancellation. Only an `inProgress` object accepts it, and it stays
+    /// `inProgress` with `cancellation_requested: true`, as the service
+    /// answers. An issuer-backed (or `Self`) request returns
+    /// [`Effect::CancelAtIssuer`] the first time, and ends `cancelled` when its
+    /// provider confirms ([`cancelled`](Self::cancelled)). A manual request has
+    /// no provider to ask: it stays `inProgress` until a merge completes it or
+    /// a delete removes it. `false` changes nothing (a request cannot be
+    /// withdrawn).
     pub fn update_pending(
         &mut self,
         request_id: Option<RequestId>,
@@ -440,10 +534,7 @@ impl Certificate {
         }
         pending.cancellation_requested = true;
         Ok(match pending.mode() {
-            IssuerMode::Manual => {
-                pending.status = Status::Cancelled;
-                None
-            }
+            IssuerMode::Manual => None,
             IssuerMode::SelfSigned | IssuerMode::Provider => {
                 Some(Effect::CancelAtIssuer { issuer: pending.issuer.name.clone(), request_id: pending.request_id })
             }
@@ -467,8 +558,9 @@ impl Certificate {
         request_id: Option<RequestId>,
         _now: OffsetDateTime,
     ) -> Result<(PendingCertificate, Option<Effect>), OperationError> {
-        self.pending(request_id)?;
-        let pending = self.pending.take().ok_or_else(|| self.not_found())?;
+        self.pending_for_change(request_id)?;
+        let pending =
+            self.pending.take().ok_or_else(|| OperationError::PendingNotFoundForChange { name: self.name.clone() })?;
         let effect = (pending.is_in_progress() && pending.mode() != IssuerMode::Manual)
             .then(|| Effect::PendingDeleted { issuer: pending.issuer.name.clone(), request_id: pending.request_id });
         Ok((pending, effect))
@@ -494,7 +586,7 @@ impl Certificate {
     /// Whether a merge would be accepted before its chain is looked at: the
     /// pending object it would complete.
     pub fn check_merge(&self) -> Result<&PendingCertificate, OperationError> {
-        let pending = self.pending(None)?;
+        let pending = self.pending_for_change(None)?;
         match (&pending.status, pending.mode()) {
             (Status::Completed { .. }, _) => Err(OperationError::AlreadyCompleted { name: self.name.clone() }),
             (Status::InProgress, IssuerMode::SelfSigned | IssuerMode::Provider) => {
@@ -513,6 +605,8 @@ impl Certificate {
         if let Some(p) = self.pending.as_mut() {
             p.status = Status::Completed { version };
         }
+        // The issued version takes the placeholder's place.
+        self.versions.retain(|v| !v.is_placeholder());
         self.versions.push(CertificateVersion::from_chain(version, chain, preserve, now, request_id));
         version
     }
@@ -556,6 +650,49 @@ impl Certificate {
         }
     }
 
+    /// Carries out [`Effect::SignSelf`] for request `request_id`: `keys` signs
+    /// a certificate for the CSR's key under the request's policy, and it is
+    /// reported as [`issued`](Self::issued). `Self` behaves as an issuer
+    /// whose provider is the key holder, so the embedder calls this some
+    /// seconds after the create (the live service takes 10–20 s), unless
+    /// cancellation was requested meanwhile, when it reports
+    /// [`cancelled`](Self::cancelled) instead. Refused like any provider
+    /// outcome when the request is not the current one in progress, and when
+    /// it is not a `Self` request; a key holder that cannot sign makes the
+    /// request `failed` with code [`Failure::ISSUER_ERROR`].
+    pub fn sign_self(
+        &mut self,
+        request_id: RequestId,
+        keys: &mut impl KeyHolder,
+        options: &ChainOptions,
+        now: OffsetDateTime,
+        ids: &mut impl IdGenerator,
+    ) -> Result<Issued, OperationError> {
+        self.current_request(request_id)?;
+        let Some(pending) = self.pending.as_ref().filter(|p| p.mode() == IssuerMode::SelfSigned) else {
+            return Err(OperationError::StaleOutcome {
+                name: self.name.clone(),
+                request_id,
+                reason: StaleReason::NotSelfSigned,
+            });
+        };
+        let policy = self.policy.as_deref().cloned().unwrap_or_default();
+        let signed = KeyRequest::from_policy(&policy)
+            .map_err(|e| KeyHolderError::Rejected(e.to_string()))
+            .and_then(|request| keys.sign_self(&self.name, &pending.csr, &request, now));
+        // The key holder's own certificate is checked as the service checks
+        // one (its key), whatever the level merged chains are held to.
+        let own = ChainOptions { level: ChainValidation::Service, trust_anchors: Vec::new(), limits: options.limits };
+        match signed {
+            Ok(certificate) => self.issued(request_id, &[certificate], &own, now, ids),
+            Err(error) => {
+                let failure = Failure::new(Failure::ISSUER_ERROR, error.to_string());
+                self.failed(request_id, failure, now)?;
+                Ok(Issued::NotSigned(error))
+            }
+        }
+    }
+
     /// Provider outcome: the request `request_id` failed.
     pub fn failed(
         &mut self,
@@ -591,20 +728,15 @@ impl Certificate {
         Ok(())
     }
 
-    /// `GET /certificates/{name}[/{version}]`. Without a version: the request in
-    /// progress if there is one (disabled, no `cer`), else the newest version,
-    /// else a pending object that never completed.
-    pub fn certificate(&self, version: Option<VersionId>) -> Result<CertificateView<'_>, OperationError> {
-        if let Some(wanted) = version {
-            return self.versions.iter().find(|v| v.version == wanted).map(CertificateView::Version).ok_or_else(|| {
+    /// `GET /certificates/{name}[/{version}]`: the version asked for, or
+    /// without one the newest — the placeholder of a request that has not
+    /// completed (disabled, no `cer`), else the newest issued version.
+    pub fn certificate(&self, version: Option<VersionId>) -> Result<&CertificateVersion, OperationError> {
+        match version {
+            Some(wanted) => self.versions.iter().find(|v| v.version == wanted).ok_or_else(|| {
                 OperationError::VersionNotFound { name: self.name.clone(), version: wanted.to_string() }
-            });
-        }
-        match (&self.pending, self.versions.last()) {
-            (Some(p), _) if p.is_in_progress() => Ok(CertificateView::PendingOnly(p)),
-            (_, Some(v)) => Ok(CertificateView::Version(v)),
-            (Some(p), None) => Ok(CertificateView::PendingOnly(p)),
-            (None, None) => Err(OperationError::CertificateNotFound { name: self.name.clone() }),
+            }),
+            None => self.versions.last().ok_or_else(|| OperationError::CertificateNotFound { name: self.name.clone() }),
         }
     }
 }

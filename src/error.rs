@@ -29,10 +29,19 @@ pub enum OperationError {
         issuer: IssuerName,
     },
 
-    /// No pending object, or a `request_id` that is not the pending object's
-    /// (404 `PendingCertificateNotFound`).
+    /// No pending object, or a `request_id` that is not the pending object's,
+    /// on a read (404 `PendingCertificateNotFound`).
     #[error("Pending certificate not found: {name}")]
     PendingNotFound {
+        /// The certificate name.
+        name: CertificateName,
+    },
+
+    /// No pending object, or a `request_id` that is not the pending object's,
+    /// on a write: cancel, delete, merge (404 `PendingCertificateNotFound`).
+    /// The capital C is the service's.
+    #[error("Pending Certificate not found: {name}")]
+    PendingNotFoundForChange {
         /// The certificate name.
         name: CertificateName,
     },
@@ -103,10 +112,15 @@ pub enum OperationError {
     #[error("The certificate signing request is invalid: {0}")]
     InvalidCsr(#[from] CsrError),
 
-    /// The `x5c` chain was refused (400 `BadParameter`); the message names the
-    /// index at fault.
-    #[error("The x5c chain is invalid: {0}")]
+    /// The `x5c` chain was refused (400 `BadParameter`); the message is the
+    /// service's where it is known, and otherwise names the index at fault.
+    #[error("{}", chain_message(.0))]
     InvalidChain(#[from] ChainError),
+
+    /// A policy the specification does not allow (400 `BadParameter`); the
+    /// message names the property.
+    #[error(transparent)]
+    InvalidPolicy(#[from] crate::policy::PolicyError),
 
     /// The policy names an issuer whose name is not valid (400 `BadParameter`).
     #[error("The issuer name is invalid: {0}")]
@@ -141,6 +155,21 @@ pub enum StaleReason {
     /// The request already left `inProgress`.
     #[error("the request is already {0}")]
     Settled(StatusKind),
+    /// A `Self` signing reported for a request that is not `Self`.
+    #[error("it is not a Self request")]
+    NotSelfSigned,
+}
+
+/// The message of a refused chain: the service's own words where they are
+/// known, else the chain error after `The x5c chain is invalid: `.
+fn chain_message(error: &ChainError) -> String {
+    match error {
+        ChainError::LeafKeyMismatch | ChainError::Empty => error.to_string(),
+        ChainError::Base64 { .. } | ChainError::Malformed { .. } => {
+            format!("{} ({error})", ChainError::Empty)
+        }
+        other => format!("The x5c chain is invalid: {other}"),
+    }
 }
 
 impl OperationError {
@@ -151,6 +180,7 @@ impl OperationError {
             InProgress => 409,
             MergeForbidden { .. } => 403,
             PendingNotFound { .. } => 404,
+            PendingNotFoundForChange { .. } => 404,
             NotInProgress { .. } => 400,
             AlreadyCompleted { .. } => 409,
             Conflict { .. } => 409,
@@ -159,6 +189,7 @@ impl OperationError {
             VersionNotFound { .. } => 404,
             InvalidCsr(_) => 400,
             InvalidChain(_) => 400,
+            InvalidPolicy(_) => 400,
             InvalidIssuerName(_) => 400,
             UnknownIssuer { .. } => 400,
             InvalidFailure { .. } => 400,
@@ -172,6 +203,7 @@ impl OperationError {
             InProgress => "Forbidden",
             MergeForbidden { .. } => "Forbidden",
             PendingNotFound { .. } => "PendingCertificateNotFound",
+            PendingNotFoundForChange { .. } => "PendingCertificateNotFound",
             NotInProgress { .. } => "BadParameter",
             AlreadyCompleted { .. } => "Conflict",
             Conflict { .. } => "Conflict",
@@ -180,6 +212,7 @@ impl OperationError {
             VersionNotFound { .. } => "CertificateNotFound",
             InvalidCsr(_) => "BadParameter",
             InvalidChain(_) => "BadParameter",
+            InvalidPolicy(_) => "BadParameter",
             InvalidIssuerName(_) => "BadParameter",
             UnknownIssuer { .. } => "BadParameter",
             InvalidFailure { .. } => "BadParameter",

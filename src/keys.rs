@@ -41,6 +41,12 @@ pub struct KeyRequest {
     pub subject: String,
     /// DNS names for the subjectAltName.
     pub dns_names: Vec<String>,
+    /// E-mail addresses for the subjectAltName.
+    pub emails: Vec<String>,
+    /// Key usages, in the service's spelling (`digitalSignature`, …).
+    pub key_usage: Vec<String>,
+    /// Extended key usages, as dotted OIDs.
+    pub ekus: Vec<String>,
     /// Validity in months (default 12).
     pub validity_months: u32,
 }
@@ -54,16 +60,16 @@ pub enum InvalidKeyRequest {
     KeyType(String),
     /// An RSA `key_size` other than 2048, 3072 or 4096.
     #[error("RSA key size {0} is not supported; use 2048, 3072 or 4096")]
-    KeySize(u32),
+    KeySize(i32),
     /// A curve other than P-256, P-384 or P-521.
     #[error("curve {0:?} is not supported; use P-256, P-384 or P-521")]
     Curve(String),
-    /// Neither a subject nor a DNS name.
-    #[error("the policy must give x509_props.subject or x509_props.sans.dns_names")]
+    /// Neither a subject nor a subject alternative name.
+    #[error("the policy must give x509_props.subject or x509_props.sans")]
     NoSubject,
     /// `validity_months` outside 1..=1200.
     #[error("validity_months must be between 1 and 1200, not {0}")]
-    Validity(u32),
+    Validity(i32),
 }
 
 impl KeyRequest {
@@ -73,7 +79,7 @@ impl KeyRequest {
         let kty = key.and_then(|k| k.kty.as_deref()).unwrap_or("RSA");
         let key_type = match kty.to_ascii_uppercase().as_str() {
             "RSA" | "RSA-HSM" => match key.and_then(|k| k.key_size).unwrap_or(2048) {
-                bits @ (2048 | 3072 | 4096) => KeyType::Rsa { bits },
+                bits @ (2048 | 3072 | 4096) => KeyType::Rsa { bits: bits.unsigned_abs() },
                 other => return Err(InvalidKeyRequest::KeySize(other)),
             },
             "EC" | "EC-HSM" => match key.and_then(|k| k.crv.as_deref()).unwrap_or("P-256") {
@@ -86,15 +92,20 @@ impl KeyRequest {
         };
         let x509 = policy.x509_props.as_ref();
         let subject = x509.and_then(|x| x.subject.clone()).unwrap_or_default();
-        let dns_names = x509.and_then(|x| x.sans.as_ref()).and_then(|s| s.dns_names.clone()).unwrap_or_default();
-        if subject.trim().is_empty() && dns_names.is_empty() {
+        let sans = x509.and_then(|x| x.sans.as_ref());
+        let dns_names = sans.and_then(|s| s.dns_names.clone()).unwrap_or_default();
+        let emails = sans.and_then(|s| s.emails.clone()).unwrap_or_default();
+        if subject.trim().is_empty() && dns_names.is_empty() && emails.is_empty() {
             return Err(InvalidKeyRequest::NoSubject);
         }
-        let validity_months = x509.and_then(|x| x.validity_months).unwrap_or(12);
-        if !(1..=1200).contains(&validity_months) {
-            return Err(InvalidKeyRequest::Validity(validity_months));
-        }
-        Ok(Self { key_type, subject, dns_names, validity_months })
+        let months = x509.and_then(|x| x.validity_months).unwrap_or(crate::policy::DEFAULT_VALIDITY_MONTHS);
+        let validity_months = u32::try_from(months)
+            .ok()
+            .filter(|m| (1..=crate::policy::MAX_VALIDITY_MONTHS.unsigned_abs()).contains(m))
+            .ok_or(InvalidKeyRequest::Validity(months))?;
+        let key_usage = crate::policy::key_usages(x509.and_then(|x| x.key_usage.as_deref()));
+        let ekus = crate::policy::extended_key_usages(x509.and_then(|x| x.ekus.as_deref()));
+        Ok(Self { key_type, subject, dns_names, emails, key_usage, ekus, validity_months })
     }
 }
 
@@ -200,13 +211,11 @@ impl std::fmt::Debug for PemBundle {
     }
 }
 
-/// Reads the PEM of an import: every `CERTIFICATE` in order, and exactly one
-/// unencrypted PKCS#8 `PRIVATE KEY`. Other blocks are ignored.
-pub fn parse_pem_bundle(text: &str) -> Result<PemBundle, KeyHolderError> {
+/// Every PEM block of `text`: its label and its DER, in order.
+fn pem_blocks(text: &str) -> Result<Vec<(&str, Vec<u8>)>, KeyHolderError> {
     use base64::Engine as _;
     let bad = |m: &str| KeyHolderError::Rejected(m.to_owned());
-    let mut certificates = Vec::new();
-    let mut key = None;
+    let mut blocks = Vec::new();
     let mut lines = text.lines().map(str::trim);
     while let Some(line) = lines.next() {
         let Some(label) = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")) else {
@@ -224,6 +233,29 @@ pub fn parse_pem_bundle(text: &str) -> Result<PemBundle, KeyHolderError> {
         let der = base64::engine::general_purpose::STANDARD
             .decode(body.as_bytes())
             .map_err(|_| bad("a PEM block is not valid base64"))?;
+        blocks.push((label, der));
+    }
+    Ok(blocks)
+}
+
+/// Every `CERTIFICATE` of a PEM text (DER, in order), e.g. a file of trust
+/// anchors; at least one.
+pub fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, KeyHolderError> {
+    let certificates: Vec<Vec<u8>> =
+        pem_blocks(text)?.into_iter().filter(|(label, _)| *label == "CERTIFICATE").map(|(_, der)| der).collect();
+    if certificates.is_empty() {
+        return Err(KeyHolderError::Rejected("no CERTIFICATE block".to_owned()));
+    }
+    Ok(certificates)
+}
+
+/// Reads the PEM of an import: every `CERTIFICATE` in order, and exactly one
+/// unencrypted PKCS#8 `PRIVATE KEY`. Other blocks are ignored.
+pub fn parse_pem_bundle(text: &str) -> Result<PemBundle, KeyHolderError> {
+    let bad = |m: &str| KeyHolderError::Rejected(m.to_owned());
+    let mut certificates = Vec::new();
+    let mut key = None;
+    for (label, der) in pem_blocks(text)? {
         match label {
             "CERTIFICATE" => certificates.push(der),
             "PRIVATE KEY" if key.is_none() => key = Some(der),

@@ -52,6 +52,7 @@ mod certificate;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod csr;
+pub mod dn;
 mod error;
 mod ids;
 mod keys;
@@ -61,27 +62,31 @@ pub mod memory;
 mod name;
 mod pending;
 pub mod policy;
+mod recovery;
 pub mod rest;
+mod schema;
 mod vault;
 mod vault_url;
 pub mod wire;
 pub mod x5c;
 
 pub use certificate::{
-    Certificate, CertificateVersion, CertificateView, ChainOptions, CreateRequest, Effect, FORMAT_VERSION, Issued,
+    Certificate, CertificateVersion, ChainOptions, CreateRequest, Effect, FORMAT_VERSION, Issued,
+    PLACEHOLDER_NBF_LEAD_SECONDS,
 };
 pub use csr::{Csr, CsrError, MAX_CSR_LEN};
 pub use error::{OperationError, StaleReason};
 pub use ids::{IdGenerator, InvalidId, RequestId, SequentialIds, VersionId};
 pub use keys::{
     Curve, ImportContent, ImportFormat, ImportedKey, InvalidKeyRequest, KeyHolder, KeyHolderError, KeyRequest, KeyType,
-    PemBundle, parse_pem_bundle,
+    PemBundle, parse_pem_bundle, pem_certificates,
 };
 pub use name::{CertificateName, InvalidName, IssuerMode, IssuerName, MAX_NAME_LEN};
 pub use pending::{
     Failure, ISSUER_STATUS_DETAILS, IssuerRef, MANUAL_STATUS_DETAILS, PendingCertificate, Status, StatusKind,
 };
 pub use policy::CertificatePolicy;
+pub use recovery::{Recovery, RecoveryLevel};
 pub use vault::{Issuer, Revision, Vault};
 pub use vault_url::{InvalidVaultUrl, VaultUrl};
 

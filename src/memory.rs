@@ -32,30 +32,66 @@ fn failed(e: impl std::fmt::Display) -> KeyHolderError {
     KeyHolderError::Failed(e.to_string())
 }
 
-/// Parses `CN=…, O=…, OU=…, C=…, L=…, ST=…` (no escapes) into a name.
+/// A policy's subject as a name: every attribute the service accepts
+/// ([`crate::dn`]), one RDN each.
 fn distinguished_name(subject: &str) -> Result<DistinguishedName, KeyHolderError> {
     let mut dn = DistinguishedName::new();
-    for part in subject.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (key, value) = part.split_once('=').ok_or_else(|| rejected(format!("subject part {part:?} has no '='")))?;
-        let kind = match key.trim().to_ascii_uppercase().as_str() {
-            "CN" => DnType::CommonName,
-            "O" => DnType::OrganizationName,
-            "OU" => DnType::OrganizationalUnitName,
-            "C" => DnType::CountryName,
-            "L" => DnType::LocalityName,
-            "ST" | "S" => DnType::StateOrProvinceName,
-            other => return Err(rejected(format!("subject attribute {other:?} is not supported"))),
-        };
-        dn.push(kind, value.trim());
+    if subject.trim().is_empty() {
+        return Ok(dn);
+    }
+    for attribute in crate::dn::parse(subject).map_err(rejected)? {
+        // `parse` admits only object identifiers DER can encode.
+        dn.push(DnType::from_oid(&attribute.oid), attribute.value);
     }
     Ok(dn)
 }
 
+fn key_usage(name: &str) -> Option<KeyUsagePurpose> {
+    Some(match name {
+        "digitalSignature" => KeyUsagePurpose::DigitalSignature,
+        "nonRepudiation" => KeyUsagePurpose::ContentCommitment,
+        "keyEncipherment" => KeyUsagePurpose::KeyEncipherment,
+        "dataEncipherment" => KeyUsagePurpose::DataEncipherment,
+        "keyAgreement" => KeyUsagePurpose::KeyAgreement,
+        "keyCertSign" => KeyUsagePurpose::KeyCertSign,
+        "cRLSign" => KeyUsagePurpose::CrlSign,
+        "encipherOnly" => KeyUsagePurpose::EncipherOnly,
+        "decipherOnly" => KeyUsagePurpose::DecipherOnly,
+        _ => return None,
+    })
+}
+
+fn extended_key_usage(oid: &str) -> Result<rcgen::ExtendedKeyUsagePurpose, KeyHolderError> {
+    use rcgen::ExtendedKeyUsagePurpose as Eku;
+    Ok(match oid {
+        "1.3.6.1.5.5.7.3.1" => Eku::ServerAuth,
+        "1.3.6.1.5.5.7.3.2" => Eku::ClientAuth,
+        "1.3.6.1.5.5.7.3.3" => Eku::CodeSigning,
+        "1.3.6.1.5.5.7.3.4" => Eku::EmailProtection,
+        "1.3.6.1.5.5.7.3.8" => Eku::TimeStamping,
+        "1.3.6.1.5.5.7.3.9" => Eku::OcspSigning,
+        // Only object identifiers DER can encode reach the encoder.
+        other => Eku::Other(crate::dn::dotted_oid(other).ok_or_else(|| rejected(format!("{other:?} is not an OID")))?),
+    })
+}
+
+/// The certificate a request describes, valid as the service makes a `Self`
+/// certificate: from ten minutes before `now` for `validity_months` calendar
+/// months, with the policy's names, key usages (critical) and extended key
+/// usages, and basicConstraints `cA: false`.
 fn params_for(request: &KeyRequest, now: OffsetDateTime) -> Result<CertificateParams, KeyHolderError> {
     let mut params = CertificateParams::new(request.dns_names.clone()).map_err(rejected)?;
+    for email in &request.emails {
+        let email = rcgen::string::Ia5String::try_from(email.as_str()).map_err(rejected)?;
+        params.subject_alt_names.push(rcgen::SanType::Rfc822Name(email));
+    }
     params.distinguished_name = distinguished_name(&request.subject)?;
-    params.not_before = now;
-    params.not_after = now + Duration::days(30 * i64::from(request.validity_months));
+    params.not_before = now - Duration::seconds(crate::PLACEHOLDER_NBF_LEAD_SECONDS);
+    params.not_after = crate::certificate::add_months(now, request.validity_months);
+    params.key_usages = request.key_usage.iter().filter_map(|u| key_usage(u)).collect();
+    params.extended_key_usages = request.ekus.iter().map(|e| extended_key_usage(e)).collect::<Result<_, _>>()?;
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.use_authority_key_identifier_extension = true;
     Ok(params)
 }
 
@@ -151,7 +187,10 @@ impl KeyHolder for MemoryKeyHolder {
             KeyType::Ec(Curve::P521) => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512),
         }
         .map_err(failed)?;
-        let params = params_for(request, OffsetDateTime::UNIX_EPOCH)?;
+        // The CSR asks for the policy's names and usages, as the service's do;
+        // a CSR carries no key identifiers.
+        let mut params = params_for(request, OffsetDateTime::UNIX_EPOCH)?;
+        params.use_authority_key_identifier_extension = false;
         let csr = params.serialize_request(&key).map_err(failed)?;
         let csr = Csr::from_der(csr.der()).map_err(failed)?;
         self.keys.insert(csr.public_key().to_vec(), key);
@@ -255,6 +294,9 @@ impl ProviderSimulator {
             key_type: KeyType::Ec(Curve::P256),
             subject: subject.to_owned(),
             dns_names: Vec::new(),
+            emails: Vec::new(),
+            key_usage: crate::policy::key_usages(None),
+            ekus: crate::policy::extended_key_usages(None),
             validity_months: 12,
         };
         let mut params = params_for(&request, now - Duration::hours(1))?;

@@ -9,8 +9,10 @@ use crate::name::{IssuerMode, IssuerName};
 /// `status_details` of a manual request while `inProgress`.
 pub const MANUAL_STATUS_DETAILS: &str = "Pending certificate created. Please Perform Merge to complete the request.";
 
-/// `status_details` of an issuer-backed (or `Self`) request while `inProgress`.
-pub const ISSUER_STATUS_DETAILS: &str = "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later";
+/// `status_details` of an issuer-backed (or `Self`) request while `inProgress`,
+/// and after it failed. The final period is the live service's (the
+/// documentation page prints the sentence without it).
+pub const ISSUER_STATUS_DETAILS: &str = "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.";
 
 /// The issuer a request names, as the pending object reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -71,7 +73,7 @@ pub enum Status {
         /// Why.
         error: Failure,
     },
-    /// Cancelled, by the provider or (manual requests) at once on request.
+    /// Cancelled by the provider (or the key holder, for `Self`).
     Cancelled,
 }
 
@@ -167,12 +169,13 @@ impl PendingCertificate {
         &self.status
     }
 
-    /// `status_details` as the service words it, where it sends one.
+    /// `status_details` as the service words it, where it sends one: the
+    /// in-progress text while `inProgress`, kept when the request `failed`;
+    /// none once `completed` or `cancelled`.
     pub fn status_details(&self) -> Option<&'static str> {
         match (&self.status, self.mode()) {
-            (Status::InProgress, IssuerMode::Manual) => Some(MANUAL_STATUS_DETAILS),
-            (Status::InProgress, _) => Some(ISSUER_STATUS_DETAILS),
-            (Status::Failed { .. }, _) => Some(""),
+            (Status::InProgress | Status::Failed { .. }, IssuerMode::Manual) => Some(MANUAL_STATUS_DETAILS),
+            (Status::InProgress | Status::Failed { .. }, _) => Some(ISSUER_STATUS_DETAILS),
             (Status::Completed { .. } | Status::Cancelled, _) => None,
         }
     }

@@ -31,13 +31,14 @@ use crate::name::{CertificateName, InvalidName, IssuerMode, IssuerName};
 use crate::policy::Attributes;
 use crate::vault::{Issuer, Vault};
 use crate::wire::{
-    CertificateBundle, CertificateCreateParameters, CertificateImportParameters, CertificateMergeParameters,
-    CertificateOperation, CertificateOperationUpdateParameter, ErrorBody, ErrorDetail,
+    BundleView, CertificateBundle, CertificateCreateParameters, CertificateImportParameters,
+    CertificateMergeParameters, CertificateOperation, CertificateOperationUpdateParameter, ErrorBody, ErrorDetail,
 };
 use crate::x5c;
 
 use crate::limits;
 pub use crate::limits::MAX_BODY_LEN;
+use crate::schema;
 
 /// `Retry-After` sent with a pending object in progress, in seconds.
 pub const RETRY_AFTER_SECONDS: u32 = 10;
@@ -133,6 +134,19 @@ pub enum RestError {
     /// A body that is not the JSON the route takes (400 `BadParameter`).
     #[error("The request body is invalid: {0}")]
     InvalidBody(String),
+    /// No body where the route takes one (400 `BadParameter`); the message is
+    /// the service's.
+    #[error("Request body not specified")]
+    BodyMissing,
+    /// A member of the body of the wrong type, or a required one missing
+    /// (400 `BadParameter`).
+    #[error("{}", property_message(path, expected))]
+    InvalidProperty {
+        /// The member's path, e.g. `policy.x509_props.validity_months`.
+        path: String,
+        /// What it must be (`required` when it is missing).
+        expected: &'static str,
+    },
     /// A body over [`MAX_BODY_LEN`] (413 `RequestEntityTooLarge`).
     #[error("The request body has {len} bytes; at most {MAX_BODY_LEN} are allowed.")]
     BodyTooLarge {
@@ -153,8 +167,9 @@ pub enum RestError {
     /// An import that cannot be read (400 `BadParameter`).
     #[error("The certificate to import is invalid: {0}")]
     InvalidImport(String),
-    /// No such issuer (404 `CertificateIssuerNotFound`).
-    #[error("Issuer not found: {name}")]
+    /// No such issuer (404 `CertificateIssuerNotFound`); the message is the
+    /// service's, without the name.
+    #[error("Issuer not found")]
     IssuerNotFound {
         /// The issuer name.
         name: IssuerName,
@@ -182,6 +197,8 @@ impl RestError {
             RestError::InvalidRequestId => 400,
             RestError::InvalidName { .. } => 400,
             RestError::InvalidBody(_) => 400,
+            RestError::BodyMissing => 400,
+            RestError::InvalidProperty { .. } => 400,
             RestError::BodyTooLarge { .. } => 413,
             RestError::LimitExceeded { .. } => 400,
             RestError::InvalidPolicy(_) => 400,
@@ -203,6 +220,8 @@ impl RestError {
             RestError::InvalidRequestId => "BadParameter",
             RestError::InvalidName { .. } => "BadParameter",
             RestError::InvalidBody(_) => "BadParameter",
+            RestError::BodyMissing => "BadParameter",
+            RestError::InvalidProperty { .. } => "BadParameter",
             RestError::BodyTooLarge { .. } => "RequestEntityTooLarge",
             RestError::LimitExceeded { .. } => "BadParameter",
             RestError::InvalidPolicy(_) => "BadParameter",
@@ -225,11 +244,29 @@ impl RestError {
     }
 }
 
+/// The service version this surface reports in `x-ms-keyvault-service-version`.
+pub const SERVICE_VERSION: &str = "1.9.713.1";
+
+/// Headers the service sends on every answer, besides `Content-Type`. The
+/// per-request ones (`x-ms-request-id`, the echo of `x-ms-client-request-id`,
+/// `x-ms-keyvault-network-info`) need a random source or the connection and
+/// are the embedder's.
+pub const COMMON_HEADERS: [(&str, &str); 6] = [
+    ("Cache-Control", "no-cache"),
+    ("Pragma", "no-cache"),
+    ("Expires", "-1"),
+    ("Strict-Transport-Security", "max-age=31536000;includeSubDomains"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("x-ms-keyvault-service-version", SERVICE_VERSION),
+];
+
 fn json_response(status: u16, body: &impl Serialize) -> Response {
     // Serializing these plain structs cannot fail; an empty object is the
     // fallback that keeps this free of panics.
     let body = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    Response { status, headers: vec![("Content-Type", "application/json; charset=utf-8".to_owned())], body }
+    let mut headers = vec![("Content-Type", "application/json; charset=utf-8".to_owned())];
+    headers.extend(COMMON_HEADERS.iter().map(|&(name, value)| (name, value.to_owned())));
+    Response { status, headers, body }
 }
 
 /// The query parameters this surface reads.
@@ -283,10 +320,28 @@ fn issuer_name(text: &str) -> Result<IssuerName, RestError> {
     IssuerName::new(text).map_err(|reason| RestError::InvalidName { name: text.chars().take(140).collect(), reason })
 }
 
-fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, RestError> {
+fn property_message(path: &str, expected: &str) -> String {
+    if expected == "required" {
+        format!("Property {path} is required.")
+    } else {
+        format!("Property {path} has invalid value: it must be {expected}.")
+    }
+}
+
+/// Reads a body of the shape `shape` (the specification's) into `T`: empty
+/// is the service's `Request body not specified`, a member of the wrong type
+/// names its path, and unknown members are ignored.
+fn json_body<T: DeserializeOwned>(body: &[u8], shape: schema::Shape) -> Result<T, RestError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(RestError::BodyMissing);
+    }
     if limits::json_nesting_exceeds(body, limits::MAX_JSON_DEPTH) {
         return Err(RestError::LimitExceeded { what: "JSON nesting depth", limit: limits::MAX_JSON_DEPTH });
     }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| RestError::InvalidBody(e.to_string()))?;
+    schema::check(&value, shape).map_err(|e| RestError::InvalidProperty { path: e.path, expected: e.expected })?;
+    // Decoded again from the bytes, not the value: a duplicated member is
+    // refused rather than silently read as its last occurrence.
     serde_json::from_slice(body).map_err(|e| RestError::InvalidBody(e.to_string()))
 }
 
@@ -361,7 +416,7 @@ struct Context<'a, K, G> {
 /// What a write to `route` changes, if it succeeds; reads change nothing.
 fn changed_by(route: &Route<'_>, method: &str) -> Option<Changed> {
     match (route, method) {
-        (Route::Issuer(name), "PUT" | "DELETE") => IssuerName::new(name).ok().map(Changed::Issuer),
+        (Route::Issuer(name), "PUT" | "PATCH" | "DELETE") => IssuerName::new(name).ok().map(Changed::Issuer),
         (Route::Create(name) | Route::Import(name) | Route::Merge(name), "POST")
         | (Route::Pending(name), "PATCH" | "DELETE") => CertificateName::new(name).ok().map(Changed::Certificate),
         _ => None,
@@ -417,8 +472,9 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
             (Route::Certificate(..), _) => not_allowed("GET"),
             (Route::Issuer(name), "PUT") => self.set_issuer(issuer_name(name)?, parse_query(query)?, body),
             (Route::Issuer(name), "GET") => self.get_issuer(issuer_name(name)?, parse_query(query)?),
+            (Route::Issuer(name), "PATCH") => self.update_issuer(issuer_name(name)?, parse_query(query)?, body),
             (Route::Issuer(name), "DELETE") => self.delete_issuer(issuer_name(name)?, parse_query(query)?),
-            (Route::Issuer(_), _) => not_allowed("PUT, GET, DELETE"),
+            (Route::Issuer(_), _) => not_allowed("PUT, GET, PATCH, DELETE"),
         }
     }
 
@@ -431,20 +487,26 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
         Ok(response)
     }
 
-    fn bundle(&self, name: &CertificateName, version: Option<VersionId>) -> Result<CertificateBundle, RestError> {
-        let view = self.vault.certificate(name, version)?;
-        let policy = self.vault.load(name).and_then(|(_, c)| c.policy());
-        Ok(CertificateBundle::from_view(self.vault.url(), name, policy, view))
+    fn bundle(
+        &self,
+        name: &CertificateName,
+        version: Option<VersionId>,
+        view: BundleView,
+    ) -> Result<CertificateBundle, RestError> {
+        let version_found = self.vault.certificate(name, version)?;
+        let (_, certificate) =
+            self.vault.load(name).ok_or_else(|| OperationError::CertificateNotFound { name: name.clone() })?;
+        Ok(CertificateBundle::render(self.vault.url(), certificate, version_found, view, self.vault.recovery()))
     }
 
     fn create(&mut self, name: CertificateName, query: Query, body: &[u8]) -> Result<Response, RestError> {
-        let params: CertificateCreateParameters = json_body(body)?;
+        let params: CertificateCreateParameters = json_body(body, schema::CREATE)?;
         check_tags(params.tags.as_ref())?;
         let policy = params.policy.unwrap_or_default();
         check_strings(&policy)?;
-        let key_request = KeyRequest::from_policy(&policy)?;
         // Every refusal the vault would give is given before a key is made.
         self.vault.check_create(&name, &policy)?;
+        let key_request = KeyRequest::from_policy(&policy)?;
         let csr = self.keys.create_key(&name, &key_request)?;
         let request = CreateRequest { csr, policy, preserve_cert_order: params.preserve_cert_order.unwrap_or(false) };
         let effect = self.vault.create(&name, request, self.now, self.ids)?;
@@ -458,23 +520,10 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
         let mut response = json_response(202, &CertificateOperation::from_pending(self.vault.url(), &name, pending));
         response.headers.push(("Location", location));
         response.headers.push(("Retry-After", RETRY_AFTER_SECONDS.to_string()));
-        match effect {
-            // `Self` is an issuer whose provider is the key holder: it signs
-            // at once, and the next poll sees the request completed.
-            Some(Effect::SignSelf { request_id, csr }) => {
-                match self.keys.sign_self(&name, &csr, &key_request, self.now) {
-                    Ok(certificate) => {
-                        self.vault.issued(&name, request_id, &[certificate], self.now, self.ids)?;
-                    }
-                    Err(error) => {
-                        let failure =
-                            crate::pending::Failure::new(crate::pending::Failure::ISSUER_ERROR, error.to_string());
-                        self.vault.failed(&name, request_id, failure, self.now)?;
-                    }
-                }
-            }
-            Some(effect) => self.effects.push((name, effect)),
-            None => {}
+        // `Self` is an issuer whose provider is the key holder: the embedder
+        // signs later (`Vault::sign_self`), as the service takes its time.
+        if let Some(effect) = effect {
+            self.effects.push((name, effect));
         }
         Ok(response)
     }
@@ -485,12 +534,14 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
     }
 
     fn update_pending(&mut self, name: CertificateName, query: Query, body: &[u8]) -> Result<Response, RestError> {
-        let update: CertificateOperationUpdateParameter = json_body(body)?;
+        let update: CertificateOperationUpdateParameter = json_body(body, schema::OPERATION_UPDATE)?;
         let effect = self.vault.update_pending(&name, query.request_id, update.cancellation_requested, self.now)?;
         if let Some(effect) = effect {
             self.effects.push((name.clone(), effect));
         }
-        self.pending_response(&name, 200)
+        // The service sends no `Retry-After` on the PATCH answer.
+        let pending = self.vault.pending(&name, None)?;
+        Ok(json_response(200, &CertificateOperation::from_pending(self.vault.url(), &name, pending)))
     }
 
     fn delete_pending(&mut self, name: CertificateName, query: Query) -> Result<Response, RestError> {
@@ -503,25 +554,30 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
     }
 
     fn merge(&mut self, name: CertificateName, query: Query, body: &[u8]) -> Result<Response, RestError> {
-        let params: CertificateMergeParameters = json_body(body)?;
+        let params: CertificateMergeParameters = match json_body(body, schema::MERGE) {
+            Err(RestError::InvalidProperty { path, expected: "required" }) if path == "x5c" => {
+                return Err(x5c::ChainError::Empty.into());
+            }
+            other => other?,
+        };
         check_tags(params.tags.as_ref())?;
         // The state decides first (403, 404, 409), then the chain (400).
         self.vault.check_merge(&name)?;
         let der = x5c::decode(&params.x5c, &self.vault.chain_options().limits)?;
         let version = self.vault.merge(&name, &der, self.now, self.ids)?;
-        let mut response = json_response(201, &self.bundle(&name, Some(version))?);
+        let mut response = json_response(201, &self.bundle(&name, Some(version), BundleView::Latest)?);
         let location = format!("{}?api-version={}", self.vault.url().certificate_base(&name), query.api_version);
         response.headers.push(("Location", location));
         Ok(response)
     }
 
     fn import(&mut self, name: CertificateName, _query: Query, body: &[u8]) -> Result<Response, RestError> {
-        let params: CertificateImportParameters = json_body(body)?;
+        let params: CertificateImportParameters = json_body(body, schema::IMPORT)?;
         check_tags(params.tags.as_ref())?;
         if let Some(policy) = &params.policy {
             check_strings(policy)?;
         }
-        self.vault.check_import(&name)?;
+        self.vault.check_import(&name, params.policy.as_ref())?;
         let content_type =
             params.policy.as_ref().and_then(|p| p.secret_props.as_ref()).and_then(|s| s.content_type.as_deref());
         let format = ImportFormat::from_content_type(content_type).ok_or_else(|| {
@@ -540,7 +596,7 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
                 return Err(error.into());
             }
         };
-        Ok(json_response(200, &self.bundle(&name, Some(version))?))
+        Ok(json_response(200, &self.bundle(&name, Some(version), BundleView::Latest)?))
     }
 
     fn get_certificate(
@@ -556,22 +612,16 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
                 version: text.chars().take(64).collect(),
             })?),
         };
-        Ok(json_response(200, &self.bundle(&name, version)?))
+        let view = if version.is_some() { BundleView::ByVersion } else { BundleView::Latest };
+        Ok(json_response(200, &self.bundle(&name, version, view)?))
     }
 
     fn issuer_response(&self, name: &IssuerName, issuer: &Issuer) -> Response {
-        json_response(
-            200,
-            &IssuerBundle {
-                id: Some(self.vault.url().issuer_id(name)),
-                provider: Some(issuer.provider.clone()),
-                attributes: Some(Attributes { enabled: Some(true), ..Attributes::default() }),
-            },
-        )
+        json_response(200, &IssuerBundle::from_issuer(self.vault.url().issuer_id(name), issuer))
     }
 
     fn set_issuer(&mut self, name: IssuerName, _query: Query, body: &[u8]) -> Result<Response, RestError> {
-        let bundle: IssuerBundle = json_body(body)?;
+        let bundle: IssuerBundle = json_body(body, schema::ISSUER_SET)?;
         check_strings(&bundle)?;
         if name.mode() != IssuerMode::Provider {
             return Err(RestError::InvalidBody(format!("{name} is reserved and cannot be registered")));
@@ -580,7 +630,44 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
             .provider
             .filter(|p| !p.trim().is_empty())
             .ok_or_else(|| RestError::InvalidBody("provider is required".into()))?;
-        let issuer = Issuer { provider };
+        let now = self.now.unix_timestamp();
+        let created = self.vault.issuer(&name).map_or(now, |existing| existing.created);
+        let issuer = Issuer {
+            provider,
+            account_id: bundle.credentials.and_then(|c| c.account_id),
+            organization: bundle.org_details,
+            enabled: bundle.attributes.and_then(|a| a.enabled).unwrap_or(true),
+            created,
+            updated: now,
+        };
+        let response = self.issuer_response(&name, &issuer);
+        self.vault.set_issuer(name, issuer);
+        Ok(response)
+    }
+
+    /// `PATCH /certificates/issuers/{name}`: the members given replace the
+    /// issuer's, the others are kept.
+    fn update_issuer(&mut self, name: IssuerName, _query: Query, body: &[u8]) -> Result<Response, RestError> {
+        let bundle: IssuerBundle = json_body(body, schema::ISSUER_UPDATE)?;
+        check_strings(&bundle)?;
+        let mut issuer =
+            self.vault.issuer(&name).cloned().ok_or_else(|| RestError::IssuerNotFound { name: name.clone() })?;
+        if let Some(provider) = bundle.provider {
+            if provider.trim().is_empty() {
+                return Err(RestError::InvalidProperty { path: "provider".into(), expected: "a provider name" });
+            }
+            issuer.provider = provider;
+        }
+        if let Some(account) = bundle.credentials.and_then(|c| c.account_id) {
+            issuer.account_id = Some(account);
+        }
+        if let Some(organization) = bundle.org_details {
+            issuer.organization = Some(organization);
+        }
+        if let Some(enabled) = bundle.attributes.and_then(|a| a.enabled) {
+            issuer.enabled = enabled;
+        }
+        issuer.updated = self.now.unix_timestamp();
         let response = self.issuer_response(&name, &issuer);
         self.vault.set_issuer(name, issuer);
         Ok(response)
@@ -597,8 +684,9 @@ impl<K: KeyHolder, G: IdGenerator> Context<'_, K, G> {
     }
 }
 
-/// An issuer bundle (`PUT`/`GET`/`DELETE /certificates/issuers/{name}`).
-/// Credentials and organization details are accepted and not kept.
+/// An issuer bundle (`PUT`/`GET`/`DELETE /certificates/issuers/{name}`). The
+/// account id and the organization details are kept and echoed; the password
+/// is taken and never kept or sent back.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuerBundle {
     /// `{vault}/certificates/issuers/{name}`.
@@ -607,9 +695,53 @@ pub struct IssuerBundle {
     /// The provider, e.g. `DigiCert`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-    /// Attributes.
+    /// The account at the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<IssuerCredentials>,
+    /// The organization at the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_details: Option<crate::policy::OrganizationDetails>,
+    /// `enabled`, `created`, `updated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Attributes>,
+}
+
+/// `credentials` of an issuer bundle.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuerCredentials {
+    /// The account id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The password: read from requests, never sent.
+    #[serde(default, skip_serializing)]
+    pub pwd: Option<String>,
+}
+
+impl std::fmt::Debug for IssuerCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuerCredentials").field("account_id", &self.account_id).finish_non_exhaustive()
+    }
+}
+
+impl IssuerBundle {
+    /// What the service answers for a registered issuer.
+    pub fn from_issuer(id: String, issuer: &Issuer) -> Self {
+        IssuerBundle {
+            id: Some(id),
+            provider: Some(issuer.provider.clone()),
+            credentials: issuer
+                .account_id
+                .as_ref()
+                .map(|account| IssuerCredentials { account_id: Some(account.clone()), pwd: None }),
+            org_details: issuer.organization.clone(),
+            attributes: Some(Attributes {
+                enabled: Some(issuer.enabled),
+                created: Some(issuer.created),
+                updated: Some(issuer.updated),
+                ..Attributes::default()
+            }),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::certificate::{Certificate, CertificateView, ChainOptions, CreateRequest, Effect, Issued};
+use crate::certificate::{Certificate, CertificateVersion, ChainOptions, CreateRequest, Effect, Issued};
 use crate::error::OperationError;
 use crate::ids::{IdGenerator, RequestId, VersionId};
 use crate::name::{CertificateName, IssuerMode, IssuerName};
@@ -18,11 +18,38 @@ use crate::vault_url::VaultUrl;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Revision(pub u64);
 
-/// A registered certificate issuer.
+/// A registered certificate issuer: what `PUT /certificates/issuers/{name}`
+/// keeps. The account password is never kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Issuer {
     /// The provider that fulfils its requests, e.g. `DigiCert`.
     pub provider: String,
+    /// `credentials.account_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// `org_details`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<crate::policy::OrganizationDetails>,
+    /// `attributes.enabled`.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// `attributes.created` (Unix seconds).
+    #[serde(default)]
+    pub created: i64,
+    /// `attributes.updated` (Unix seconds).
+    #[serde(default)]
+    pub updated: i64,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+impl Issuer {
+    /// An enabled issuer of `provider`, with no account or organization.
+    pub fn new(provider: impl Into<String>) -> Self {
+        Self { provider: provider.into(), account_id: None, organization: None, enabled: true, created: 0, updated: 0 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +68,7 @@ struct Entry {
 pub struct Vault {
     url: VaultUrl,
     chain_options: ChainOptions,
+    recovery: crate::recovery::Recovery,
     entries: HashMap<CertificateName, Entry>,
     issuers: BTreeMap<IssuerName, Issuer>,
 }
@@ -54,7 +82,25 @@ impl Vault {
     /// An empty vault with its own chain validation options (trust anchors,
     /// limits).
     pub fn with_chain_options(url: VaultUrl, chain_options: ChainOptions) -> Self {
-        Self { url, chain_options, entries: HashMap::new(), issuers: BTreeMap::new() }
+        Self {
+            url,
+            chain_options,
+            recovery: crate::recovery::Recovery::default(),
+            entries: HashMap::new(),
+            issuers: BTreeMap::new(),
+        }
+    }
+
+    /// The same vault with other recovery settings (`recoveryLevel`,
+    /// `recoverableDays`).
+    pub fn with_recovery(mut self, recovery: crate::recovery::Recovery) -> Self {
+        self.recovery = recovery;
+        self
+    }
+
+    /// The vault's recovery settings.
+    pub fn recovery(&self) -> &crate::recovery::Recovery {
+        &self.recovery
     }
 
     /// The vault's base URL.
@@ -154,8 +200,12 @@ impl Vault {
 
     /// Whether an import into `name` would be accepted before its chain is
     /// looked at.
-    pub fn check_import(&self, name: &CertificateName) -> Result<(), OperationError> {
-        self.read(name, Certificate::check_import)
+    pub fn check_import(
+        &self,
+        name: &CertificateName,
+        policy: Option<&CertificatePolicy>,
+    ) -> Result<(), OperationError> {
+        self.read(name, |c| c.check_import(policy))
     }
 
     /// Whether a merge into `name` would be accepted before its chain is
@@ -246,6 +296,19 @@ impl Vault {
         write_entry(&mut self.entries, name, |c| c.issued(request_id, x5c, options, now, ids))
     }
 
+    /// [`Certificate::sign_self`].
+    pub fn sign_self(
+        &mut self,
+        name: &CertificateName,
+        request_id: RequestId,
+        keys: &mut impl crate::keys::KeyHolder,
+        now: OffsetDateTime,
+        ids: &mut impl IdGenerator,
+    ) -> Result<Issued, OperationError> {
+        let options = &self.chain_options;
+        write_entry(&mut self.entries, name, |c| c.sign_self(request_id, keys, options, now, ids))
+    }
+
     /// [`Certificate::failed`].
     pub fn failed(
         &mut self,
@@ -272,7 +335,7 @@ impl Vault {
         &self,
         name: &CertificateName,
         version: Option<VersionId>,
-    ) -> Result<CertificateView<'_>, OperationError> {
+    ) -> Result<&CertificateVersion, OperationError> {
         match self.entries.get(name) {
             Some(e) => e.certificate.certificate(version),
             None => Err(OperationError::CertificateNotFound { name: name.clone() }),

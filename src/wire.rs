@@ -13,11 +13,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::certificate::{CertificateVersion, CertificateView};
+use crate::certificate::{Certificate, CertificateVersion};
 use crate::error::OperationError;
 use crate::name::CertificateName;
 use crate::pending::{PendingCertificate, Status, StatusKind};
 use crate::policy::{Attributes, CertificatePolicy, IssuerParameters};
+use crate::recovery::Recovery;
 use crate::vault_url::VaultUrl;
 
 /// A pending object's `status` as it goes over the wire.
@@ -170,10 +171,12 @@ impl CertificateOperation {
         };
         CertificateOperation {
             id: Some(url.pending_id(name)),
+            // The service echoes the issuer's name (and type) here, never
+            // `cert_transparency`; the policy keeps what was sent.
             issuer: Some(IssuerParameters {
                 name: Some(issuer.name.to_string()),
                 cty: issuer.cty.clone(),
-                cert_transparency: issuer.cert_transparency,
+                cert_transparency: None,
             }),
             csr: Some(STANDARD.encode(pending.csr().der())),
             cancellation_requested: Some(pending.cancellation_requested()),
@@ -194,7 +197,8 @@ pub struct PendingRef {
     pub id: String,
 }
 
-/// A certificate bundle: what merge and get certificate answer.
+/// A certificate bundle: what merge and get certificate answer. Fields are in
+/// the service's order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateBundle {
     /// `{vault}/certificates/{name}/{version}`.
@@ -212,68 +216,65 @@ pub struct CertificateBundle {
     /// Standard base64 of the leaf's DER.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cer: Option<String>,
-    /// `enabled`, `nbf`, `exp`, `created`, `updated`.
+    /// `enabled`, `nbf`, `exp`, `created`, `updated`, `recoveryLevel`, `recoverableDays`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Attributes>,
-    /// The certificate's policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<CertificatePolicy>,
-    /// The pending object it came from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pending: Option<PendingRef>,
     /// Application tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
+    /// The certificate's policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<CertificatePolicy>,
+    /// The pending object of the name, while it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingRef>,
     /// Whether the chain keeps the order it was given in.
     #[serde(rename = "preserveCertOrder", default, skip_serializing_if = "Option::is_none")]
     pub preserve_cert_order: Option<bool>,
 }
 
-impl CertificateBundle {
-    /// Renders what get certificate (or merge) answers for `view`.
-    pub fn from_view(
-        url: &VaultUrl,
-        name: &CertificateName,
-        policy: Option<&CertificatePolicy>,
-        view: CertificateView<'_>,
-    ) -> Self {
-        match view {
-            CertificateView::Version(version) => Self::from_version(url, name, policy, version),
-            CertificateView::PendingOnly(_) => CertificateBundle {
-                id: Some(url.certificate_base(name)),
-                attributes: Some(Attributes { enabled: Some(false), ..Attributes::default() }),
-                policy: policy.map(|p| render_policy(url, name, p)),
-                pending: Some(PendingRef { id: url.pending_id(name) }),
-                ..CertificateBundle::default()
-            },
-        }
-    }
+/// How much of a version a bundle shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BundleView {
+    /// Get certificate without a version, merge, import: the version with the
+    /// certificate's policy and, while the name has one, its `pending`.
+    Latest,
+    /// Get certificate with a version: the version alone (`id`, `kid`, `sid`,
+    /// `x5t`, `cer`, `attributes`; a placeholder only `id` and `attributes`).
+    ByVersion,
+}
 
-    /// Renders one version.
-    pub fn from_version(
+impl CertificateBundle {
+    /// Renders `version` of `certificate` in the vault at `url`.
+    pub fn render(
         url: &VaultUrl,
-        name: &CertificateName,
-        policy: Option<&CertificatePolicy>,
+        certificate: &Certificate,
         version: &CertificateVersion,
+        view: BundleView,
+        recovery: &Recovery,
     ) -> Self {
+        let name = certificate.name();
         let v = version.version();
+        let issued = !version.is_placeholder();
+        let latest = view == BundleView::Latest;
         CertificateBundle {
             id: Some(url.certificate_id(name, v)),
-            kid: Some(url.key_id(name, v)),
-            sid: Some(url.secret_id(name, v)),
-            x5t: Some(version.x5t().to_owned()),
-            cer: Some(STANDARD.encode(version.cer())),
+            kid: issued.then(|| url.key_id(name, v)),
+            sid: issued.then(|| url.secret_id(name, v)),
+            x5t: issued.then(|| version.x5t().to_owned()),
+            cer: issued.then(|| STANDARD.encode(version.cer())),
             attributes: Some(Attributes {
                 enabled: Some(version.enabled()),
                 nbf: Some(version.not_before()),
                 exp: Some(version.not_after()),
                 created: Some(version.created()),
                 updated: Some(version.updated()),
-                recovery_level: None,
+                recovery_level: Some(recovery.level.as_str().to_owned()),
+                recoverable_days: Some(recovery.days),
             }),
-            policy: policy.map(|p| render_policy(url, name, p)),
-            pending: version.request_id().map(|_| PendingRef { id: url.pending_id(name) }),
             tags: None,
+            policy: certificate.policy().filter(|_| latest).map(|p| render_policy(url, name, p)),
+            pending: certificate.current_pending().filter(|_| latest).map(|_| PendingRef { id: url.pending_id(name) }),
             preserve_cert_order: None,
         }
     }

@@ -39,6 +39,10 @@ impl Surface for MyEndpoint {
                 self.vault.failed(&name, id, Failure::new(code.clone(), message.clone()), now)
             }
             ProviderOutcome::Cancelled => self.vault.cancelled(&name, id, now),
+            // A `Self` request: the key holder signs it now.
+            ProviderOutcome::SelfSigned => {
+                self.vault.sign_self(&name, id, &mut self.keys, now, &mut self.ids).map(|_| ())
+            }
         };
         match result {
             Ok(()) => SurfaceResponse { status: 200, body: Vec::new() },

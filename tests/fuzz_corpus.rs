@@ -35,6 +35,11 @@ fn x5c_corpus() {
 }
 
 #[test]
+fn x5c_element_corpus() {
+    replay("x5c_element", targets::x5c_element);
+}
+
+#[test]
 fn csr_corpus() {
     replay("csr", targets::csr);
 }

@@ -27,6 +27,10 @@ fn vault() -> (Vault, MemoryKeyHolder, SequentialIds) {
     let selfsigned =
         br#"{"policy":{"key_props":{"kty":"EC"},"x509_props":{"subject":"CN=d"},"issuer":{"name":"Self"}}}"#;
     assert_eq!(call("POST", format!("/certificates/done/create?{API}"), selfsigned), 202);
+    // The key holder signs the `Self` request, as the embedder would later.
+    let done = support::name("done");
+    let request_id = vault.pending(&done, None).unwrap().request_id();
+    vault.sign_self(&done, request_id, &mut keys, support::now(), &mut ids).unwrap();
     (vault, keys, ids)
 }
 
@@ -153,6 +157,10 @@ fn hostile_requests_get_a_4xx_with_a_code_and_change_nothing() {
         ("provider of 2000", "PUT", issuer.clone(), serde_json::to_vec(&serde_json::json!({"provider": "p".repeat(2000)})).unwrap(), 400, "BadParameter"),
         ("key size 0", "POST", create.clone(), br#"{"policy":{"key_props":{"kty":"RSA","key_size":0},"x509_props":{"subject":"CN=x"}}}"#.to_vec(), 400, "BadParameter"),
         ("empty kty", "POST", create.clone(), br#"{"policy":{"key_props":{"kty":""},"x509_props":{"subject":"CN=x"}}}"#.to_vec(), 400, "BadParameter"),
+        ("subject OID DER cannot encode", "POST", create.clone(), br#"{"policy":{"x509_props":{"subject":"1.40=x"}}}"#.to_vec(), 400, "BadParameter"),
+        ("huge second OID arc", "POST", create.clone(), br#"{"policy":{"x509_props":{"subject":"2.18446744073709551535=x"}}}"#.to_vec(), 400, "BadParameter"),
+        ("EKU OID DER cannot encode", "POST", create.clone(), br#"{"policy":{"x509_props":{"subject":"CN=x","ekus":["3.1"]}}}"#.to_vec(), 400, "BadParameter"),
+        ("EKU with a second arc of 40", "POST", create.clone(), br#"{"policy":{"x509_props":{"subject":"CN=x","ekus":["0.40"]}}}"#.to_vec(), 400, "BadParameter"),
         ("issuer path in name", "POST", create.clone(), br#"{"policy":{"x509_props":{"subject":"CN=x"},"issuer":{"name":"Unknown/../x"}}}"#.to_vec(), 400, "BadParameter"),
         // State refusals on hostile-but-well-formed input.
         ("create over in-progress", "POST", format!("/certificates/c1/create?{API}"), br#"{"policy":{"x509_props":{"subject":"CN=x"}}}"#.to_vec(), 409, "Forbidden"),

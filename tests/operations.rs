@@ -4,10 +4,11 @@
 
 mod support;
 
-use pending_certificate::policy::IssuerParameters;
+use pending_certificate::policy::{IssuerParameters, X509Properties};
 use pending_certificate::wire::CertificateOperation;
+use pending_certificate::x5c::ChainValidation;
 use pending_certificate::{
-    CertificateName, CertificatePolicy, CertificateView, CreateRequest, Effect, Failure, Issued, Issuer, IssuerName,
+    CertificateName, CertificatePolicy, ChainOptions, CreateRequest, Effect, Failure, Issued, Issuer, IssuerName,
     OperationError, Revision, SequentialIds, Status, StatusKind, Vault, VaultUrl,
 };
 use support::{Ca, Holder, ids, name, now};
@@ -25,12 +26,22 @@ struct Fixture {
 impl Fixture {
     fn new() -> Self {
         let mut vault = Vault::new(VaultUrl::new("https://mykeyvault.vault.azure.net").unwrap());
-        vault.set_issuer(IssuerName::new(DIGICERT).unwrap(), Issuer { provider: "DigiCert".into() });
+        vault.set_issuer(IssuerName::new(DIGICERT).unwrap(), Issuer::new("DigiCert"));
         Self { vault, ids: ids(), holder: Holder::p256(), ca: Ca::p256("Test Root"), name: name("mycert1") }
+    }
+
+    /// A fixture whose vault validates chains at `level`.
+    fn at(level: ChainValidation) -> Self {
+        let mut f = Self::new();
+        let url = f.vault.url().clone();
+        f.vault = Vault::with_chain_options(url, ChainOptions::at_level(level));
+        f.vault.set_issuer(IssuerName::new(DIGICERT).unwrap(), Issuer::new("DigiCert"));
+        f
     }
 
     fn request(&self, issuer: Option<&str>) -> CreateRequest {
         let policy = CertificatePolicy {
+            x509_props: Some(X509Properties { subject: Some("CN=MyCertSubject1".into()), ..Default::default() }),
             issuer: issuer.map(|n| IssuerParameters { name: Some(n.into()), cty: None, cert_transparency: None }),
             ..CertificatePolicy::default()
         };
@@ -113,7 +124,9 @@ fn create_overwrites_a_settled_pending_object_with_a_new_request_id() {
                 f.create_failed_after_reset(first);
             }
             _ => {
+                // The provider's (here: any embedder's) confirmation ends it.
                 f.vault.request_cancellation(&f.name, None, now()).unwrap();
+                f.vault.cancelled(&f.name, first, now()).unwrap();
             }
         }
         assert_ne!(f.pending().status().kind(), StatusKind::InProgress);
@@ -170,15 +183,18 @@ fn get_pending_is_404_when_never_created_deleted_imported_or_request_id_differs(
 
     f.create(Some(DIGICERT));
     let other = support::request_id(7);
+    // Writes say "Certificate" with a capital C, as the service does.
+    let for_change = "Pending Certificate not found: mycert1";
     f.refused(|v, _| v.pending(&name, Some(other)).cloned(), 404, "PendingCertificateNotFound", message);
-    f.refused(|v, _| v.update_pending(&name, Some(other), true, now()), 404, "PendingCertificateNotFound", message);
-    f.refused(|v, _| v.delete_pending(&name, Some(other), now()), 404, "PendingCertificateNotFound", message);
+    f.refused(|v, _| v.update_pending(&name, Some(other), true, now()), 404, "PendingCertificateNotFound", for_change);
+    f.refused(|v, _| v.delete_pending(&name, Some(other), now()), 404, "PendingCertificateNotFound", for_change);
 
     f.vault.delete_pending(&name, None, now()).unwrap();
     f.refused(|v, _| v.pending(&name, None).cloned(), 404, "PendingCertificateNotFound", message);
 
     f.create(None);
-    f.vault.request_cancellation(&name, None, now()).unwrap();
+    let leaf = f.leaf();
+    f.merge(&[leaf]).unwrap();
     let leaf = f.ca.sign("imported", &Holder::p256().key);
     f.vault.import(&name, &[leaf], None, None, now(), &mut f.ids).unwrap();
     f.refused(|v, _| v.pending(&name, None).cloned(), 404, "PendingCertificateNotFound", message);
@@ -189,7 +205,7 @@ fn get_pending_is_404_when_never_created_deleted_imported_or_request_id_differs(
 fn merge_cancel_and_delete_without_a_pending_object_are_404() {
     let mut f = Fixture::new();
     let name = f.name.clone();
-    let message = "Pending certificate not found: mycert1";
+    let message = "Pending Certificate not found: mycert1";
     let leaf = f.ca.sign("x", &Holder::p256().key);
     f.refused(|v, ids| v.merge(&name, &[leaf], now(), ids), 404, "PendingCertificateNotFound", message);
     f.refused(|v, _| v.update_pending(&name, None, true, now()), 404, "PendingCertificateNotFound", message);
@@ -286,9 +302,7 @@ fn manual_merge_completes_into_a_new_version() {
     assert_eq!(f.pending().status_details(), Some(pending_certificate::MANUAL_STATUS_DETAILS));
     let leaf = f.leaf();
     let version = f.merge(std::slice::from_ref(&leaf)).unwrap();
-    let CertificateView::Version(v) = f.vault.certificate(&f.name, Some(version)).unwrap() else {
-        panic!("no version")
-    };
+    let v = f.vault.certificate(&f.name, Some(version)).unwrap();
     assert_eq!(v.cer(), leaf.as_slice());
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &leaf);
     use base64::Engine as _;
@@ -353,14 +367,32 @@ fn patch_with_false_changes_nothing() {
     }
 }
 
-// §4: cancel on a manual request cancels at once.
+// §4 (revised from the live service): cancel on a manual request answers 200
+// and stays inProgress; a merge still completes it, a delete removes it.
 #[test]
-fn cancel_on_a_manual_request_cancels_at_once() {
+fn cancel_on_a_manual_request_stays_in_progress_until_a_merge_or_a_delete() {
     let mut f = Fixture::new();
     f.create(Some("Unknown"));
     assert_eq!(f.vault.request_cancellation(&f.name, None, now()).unwrap(), None);
-    assert_eq!(f.pending().status(), &Status::Cancelled);
+    assert_eq!(f.pending().status(), &Status::InProgress);
     assert!(f.pending().cancellation_requested());
+    assert_eq!(f.pending().status_details(), Some(pending_certificate::MANUAL_STATUS_DETAILS));
+    // Still in progress: a create is refused, a merge completes it.
+    let request = f.request(None);
+    let name = f.name.clone();
+    f.refused(|v, ids| v.create(&name, request, now(), ids), 409, "Forbidden",
+        "A new key vault certificate can not be created or imported while a pending key vault certificate's status is inProgress.");
+    let leaf = f.leaf();
+    let version = f.merge(&[leaf]).unwrap();
+    assert_eq!(f.pending().status(), &Status::Completed { version });
+    assert!(f.pending().cancellation_requested());
+
+    let mut f = Fixture::new();
+    f.create(None);
+    f.vault.request_cancellation(&f.name, None, now()).unwrap();
+    let (deleted, effect) = f.vault.delete_pending(&f.name, None, now()).unwrap();
+    assert_eq!((deleted.status(), effect), (&Status::InProgress, None));
+    assert!(f.vault.pending(&f.name, None).is_err());
 }
 
 // §4: provider outcomes for a request that is not current, or not in progress, are refused.
@@ -410,39 +442,65 @@ fn an_invalid_issued_chain_fails_the_request_with_issuer_error() {
     assert_eq!(outcome, Issued::Refused(pending_certificate::x5c::ChainError::LeafKeyMismatch));
     let Status::Failed { error } = f.pending().status() else { panic!("not failed") };
     assert_eq!(error.code, "Certificate issuer error");
-    assert!(error.message.contains("carries the request's public key"), "{}", error.message);
+    assert_eq!(
+        error.message,
+        "The issuer returned an invalid certificate chain: Unable to parse X5c certificate chain and locate leaf certificate"
+    );
+    // A failed request keeps its in-progress details, as the service does.
+    assert_eq!(f.pending().status_details(), Some(pending_certificate::ISSUER_STATUS_DETAILS));
     assert!(f.vault.certificate(&f.name, None).is_ok());
 }
 
-// §4: merge validation failures are 400 BadParameter naming the index.
+// §4: at the default (`Service`) level, a merge is refused only for an
+// element that does not parse or no leaf with the request's key.
 #[test]
-fn merge_validation_failures_are_400_naming_the_index() {
+fn merge_at_the_service_level_refuses_only_what_the_service_refuses() {
     let mut f = Fixture::new();
     f.create(None);
     let name = f.name.clone();
     let leaf = f.leaf();
     f.refused(|v, ids| v.merge(&name, &[leaf.clone(), b"garbage".to_vec()], now(), ids), 400, "BadParameter",
-        "The x5c chain is invalid: x5c[1] is not a DER-encoded X.509 certificate: unexpected ASN.1 DER tag: expected SEQUENCE, got APPLICATION [7] (constructed)");
+        "Property x5c has invalid value X5C must has at least one valid item (x5c[1] is not a DER-encoded X.509 certificate: unexpected ASN.1 DER tag: expected SEQUENCE, got APPLICATION [7] (constructed))");
     let other = f.ca.sign("MyCertSubject1", &Holder::p256().key);
     f.refused(
         |v, ids| v.merge(&name, &[other], now(), ids),
         400,
         "BadParameter",
-        "The x5c chain is invalid: no certificate in x5c carries the request's public key",
+        "Unable to parse X5c certificate chain and locate leaf certificate",
     );
     let empty: [Vec<u8>; 0] = [];
     f.refused(
         |v, ids| v.merge(&name, &empty, now(), ids),
         400,
         "BadParameter",
-        "The x5c chain is invalid: x5c is empty",
+        "Property x5c has invalid value X5C must has at least one valid item",
     );
+    // A certificate that is not on any path from the leaf is kept, not refused.
+    let stranger = Ca::p256("Stranger").der;
+    let version = f.merge(&[leaf.clone(), stranger.clone()]).unwrap();
+    assert_eq!(f.vault.certificate(&name, Some(version)).unwrap().x5c(), [leaf, stranger].as_slice());
+}
+
+// §4: the `Strict` level refuses naming the index.
+#[test]
+fn merge_validation_failures_at_the_strict_level_are_400_naming_the_index() {
+    let mut f = Fixture::at(ChainValidation::Strict);
+    f.create(None);
+    let name = f.name.clone();
+    let leaf = f.leaf();
     let stranger = Ca::p256("Stranger").der;
     f.refused(
         |v, ids| v.merge(&name, &[leaf.clone(), stranger], now(), ids),
         400,
         "BadParameter",
         "The x5c chain is invalid: x5c[1] is not on the path from the leaf",
+    );
+    let other = f.ca.sign("MyCertSubject1", &Holder::p256().key);
+    f.refused(
+        |v, ids| v.merge(&name, &[other], now(), ids),
+        400,
+        "BadParameter",
+        "Unable to parse X5c certificate chain and locate leaf certificate",
     );
 }
 
@@ -458,7 +516,7 @@ fn merge_accepts_any_order_and_stores_leaf_first_unless_asked_to_preserve() {
         let leaf = intermediate.sign_csr(f.pending().csr(), "MyCertSubject1");
         let given = vec![f.ca.der.clone(), leaf.clone(), intermediate.der.clone()];
         let version = f.merge(&given).unwrap();
-        let CertificateView::Version(v) = f.vault.certificate(&f.name, Some(version)).unwrap() else { panic!() };
+        let v = f.vault.certificate(&f.name, Some(version)).unwrap();
         let expected =
             if preserve { given.clone() } else { vec![leaf.clone(), intermediate.der.clone(), f.ca.der.clone()] };
         assert_eq!(v.x5c(), expected.as_slice());
@@ -497,7 +555,7 @@ fn create_naming_an_unregistered_issuer_is_400() {
         |v, ids| v.create(&name, request, now(), ids),
         400,
         "BadParameter",
-        "The issuer name is invalid: the name may contain only 0-9, a-z, A-Z and '-'",
+        "Property policy.issuer.name has invalid value. \"bad/name\" is not an issuer name: the name may contain only 0-9, a-z, A-Z and '-'",
     );
 }
 
@@ -519,6 +577,52 @@ fn self_signed_create_asks_the_key_holder_and_completes_on_issue() {
     assert_eq!(f.pending().status(), &Status::Completed { version });
 }
 
+// The live service keeps a `Self` request in progress for some seconds: the
+// key holder signs when the embedder carries out `SignSelf`.
+#[test]
+fn a_self_request_stays_in_progress_until_the_key_holder_signs() {
+    let mut f = Fixture::new();
+    let Some(Effect::SignSelf { request_id, .. }) = f.create(Some("Self")) else { panic!() };
+    assert_eq!(f.pending().status(), &Status::InProgress);
+    assert_eq!(f.pending().status_details(), Some(pending_certificate::ISSUER_STATUS_DETAILS));
+    let mut holder = Holder { key: rcgen::KeyPair::try_from(f.holder.key.serialize_der().as_slice()).unwrap() };
+    let Issued::Completed(version) = f.vault.sign_self(&f.name, request_id, &mut holder, now(), &mut f.ids).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(f.pending().status(), &Status::Completed { version });
+    assert_eq!(f.vault.certificate(&f.name, None).unwrap().version(), version);
+    // Signed once: a second signing is a stale outcome.
+    let name = f.name.clone();
+    f.refused(
+        |v, ids| v.sign_self(&name, request_id, &mut holder, now(), ids),
+        409,
+        "Conflict",
+        &format!(
+            "The outcome for request {request_id} of certificate mycert1 was refused: the request is already completed"
+        ),
+    );
+
+    // Cancelled meanwhile: the embedder reports `cancelled`, and the
+    // certificate stays a disabled placeholder.
+    let Some(Effect::SignSelf { request_id, .. }) = f.create(Some("Self")) else { panic!() };
+    let effect = f.vault.request_cancellation(&f.name, None, now()).unwrap();
+    assert_eq!(effect, Some(Effect::CancelAtIssuer { issuer: IssuerName::self_signed(), request_id }));
+    f.vault.cancelled(&f.name, request_id, now()).unwrap();
+    assert_eq!(f.pending().status(), &Status::Cancelled);
+    assert!(f.vault.certificate(&f.name, None).unwrap().is_placeholder());
+
+    // Only a `Self` request is signed by the key holder.
+    f.create(Some(DIGICERT));
+    let id = rid(&f);
+    f.refused(
+        |v, ids| v.sign_self(&name, id, &mut holder, now(), ids),
+        409,
+        "Conflict",
+        &format!("The outcome for request {id} of certificate mycert1 was refused: it is not a Self request"),
+    );
+}
+
 #[test]
 fn get_certificate_shows_a_request_in_progress_then_the_version() {
     let mut f = Fixture::new();
@@ -526,11 +630,29 @@ fn get_certificate_shows_a_request_in_progress_then_the_version() {
     f.refused(|v, _| v.certificate(&name, None).map(|_| ()), 404, "CertificateNotFound",
         "A certificate with (name/id) mycert1 was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182");
     f.create(None);
-    assert!(matches!(f.vault.certificate(&name, None).unwrap(), CertificateView::PendingOnly(_)));
+    // The placeholder: a version of its own from the create on, disabled, no
+    // certificate; nbf ten minutes before the create, exp 12 calendar months
+    // after it.
+    let placeholder = f.vault.certificate(&name, None).unwrap().clone();
+    assert!(placeholder.is_placeholder() && !placeholder.enabled());
+    assert!(placeholder.cer().is_empty() && placeholder.x5t().is_empty());
+    assert_eq!(placeholder.created(), now().unix_timestamp());
+    assert_eq!(placeholder.not_before(), now().unix_timestamp() - 600);
+    assert_eq!(placeholder.not_after(), 1_811_808_000); // 2027-06-01, from 2026-06-01
+    assert_eq!(f.vault.certificate(&name, Some(placeholder.version())).unwrap(), &placeholder);
     let leaf = f.leaf();
     let version = f.merge(&[leaf]).unwrap();
-    let CertificateView::Version(v) = f.vault.certificate(&name, None).unwrap() else { panic!() };
+    // The issued version is new and takes the placeholder's place.
+    let v = f.vault.certificate(&name, None).unwrap();
     assert_eq!(v.version(), version);
+    assert_ne!(version, placeholder.version());
+    assert!(f.vault.certificate(&name, Some(placeholder.version())).is_err());
+    // A deleted pending object leaves its placeholder.
+    f.create(None);
+    let second = f.vault.certificate(&name, None).unwrap().version();
+    f.vault.delete_pending(&name, None, now()).unwrap();
+    assert!(f.vault.certificate(&name, None).unwrap().is_placeholder());
+    assert_eq!(f.vault.certificate(&name, None).unwrap().version(), second);
     let missing = support::request_id(5).as_u128();
     let missing = pending_certificate::VersionId::from_u128(missing);
     f.refused(|v, _| v.certificate(&name, Some(missing)).map(|_| ()), 404, "CertificateNotFound",
@@ -546,10 +668,10 @@ fn the_aggregate_round_trips_through_serde_and_checks_its_format_version() {
     f.create(Some(DIGICERT));
     let (_, aggregate) = f.vault.load(&f.name).unwrap();
     let json = serde_json::to_string(aggregate).unwrap();
-    assert!(json.starts_with("{\"format_version\":1,"), "{json}");
+    assert!(json.starts_with("{\"format_version\":2,"), "{json}");
     let back: pending_certificate::Certificate = serde_json::from_str(&json).unwrap();
     assert_eq!(&back, aggregate);
-    let future = json.replacen("\"format_version\":1", "\"format_version\":2", 1);
+    let future = json.replacen("\"format_version\":2", "\"format_version\":3", 1);
     assert!(serde_json::from_str::<pending_certificate::Certificate>(&future).is_err());
 }
 
@@ -560,6 +682,6 @@ fn request_ids_are_never_reused_for_a_name() {
     for _ in 0..5 {
         f.create(None);
         assert!(seen.insert(rid(&f)));
-        f.vault.request_cancellation(&f.name, None, now()).unwrap();
+        f.vault.delete_pending(&f.name, None, now()).unwrap();
     }
 }

@@ -89,9 +89,11 @@ impl Rig {
         let answer =
             self.call("PUT", &format!("/certificates/issuers/mydigicert?{API}"), Some(json!({"provider": "DigiCert"})));
         assert_eq!(answer.status, 200);
+        let now = support::now().unix_timestamp();
         assert_eq!(
             answer.body,
-            json!({"id": format!("{VAULT}/certificates/issuers/mydigicert"), "provider": "DigiCert", "attributes": {"enabled": true}})
+            json!({"id": format!("{VAULT}/certificates/issuers/mydigicert"), "provider": "DigiCert",
+                "attributes": {"enabled": true, "created": now, "updated": now}})
         );
     }
 
@@ -126,16 +128,20 @@ fn the_pages_exchanges_replay_through_rest() {
     );
     assert_eq!(created.header("Retry-After"), Some("10"));
     assert_eq!(
-        without_csr(created.body),
+        without_csr(created.body.clone()),
         json!({
             "id": format!("{VAULT}/certificates/mycert1/pending"),
             "issuer": {"name": "mydigicert"},
             "cancellation_requested": false,
             "status": "inProgress",
-            "status_details": "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later",
+            "status_details": "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.",
             "request_id": id,
         })
     );
+    // The headers the service sends on every answer.
+    for (name, value) in rest::COMMON_HEADERS {
+        assert_eq!(created.header(name), Some(value), "{name}");
+    }
     assert!(matches!(rig.effects.as_slice(), [Effect::SubmitToIssuer { .. }]));
     assert_eq!(rig.changed, Some(rest::Changed::Certificate(support::name("mycert1"))));
 
@@ -182,7 +188,7 @@ fn the_pages_exchanges_replay_through_rest() {
         &format!("/certificates/mycert1/pending?{API}&request_id={id}"),
         Some(json!({"cancellation_requested": true})),
     );
-    assert_eq!(cancelled.status, 200);
+    assert_eq!((cancelled.status, cancelled.header("Retry-After")), (200, None));
     assert_eq!(
         (cancelled.body["cancellation_requested"].clone(), cancelled.body["status"].clone()),
         (json!(true), json!("inProgress"))
@@ -200,6 +206,7 @@ fn the_pages_exchanges_replay_through_rest() {
     // Delete: 200 with the object as it was; then 404.
     let deleted = rig.call("DELETE", &format!("/certificates/mycert1/pending?{API}"), None);
     assert_eq!((deleted.status, deleted.body["status"].as_str()), (200, Some("cancelled")));
+    assert_eq!(deleted.header("Retry-After"), None);
     rig.refused(
         "GET",
         &format!("/certificates/mycert1/pending?{API}"),
@@ -207,6 +214,23 @@ fn the_pages_exchanges_replay_through_rest() {
         404,
         "PendingCertificateNotFound",
         "Pending certificate not found: mycert1",
+    );
+    // A second delete, and a merge, with nothing pending: the service's capital C.
+    rig.refused(
+        "DELETE",
+        &format!("/certificates/mycert1/pending?{API}"),
+        b"",
+        404,
+        "PendingCertificateNotFound",
+        "Pending Certificate not found: mycert1",
+    );
+    rig.refused(
+        "POST",
+        &format!("/certificates/mycert1/pending/merge?{API}"),
+        &merge_body,
+        404,
+        "PendingCertificateNotFound",
+        "Pending Certificate not found: mycert1",
     );
 
     // Create manually, then merge a chain issued for the CSR's key: 201.
@@ -262,7 +286,11 @@ fn the_pages_exchanges_replay_through_rest() {
         )
         .unwrap();
     let got = rig.call("GET", &format!("/certificates/mycert1/pending?{API}"), None);
-    assert_eq!((got.body["status"].as_str(), got.body["status_details"].as_str()), (Some("failed"), Some("")));
+    // A failed request keeps its in-progress details, and has no Retry-After.
+    assert_eq!(
+        (got.body["status"].as_str(), got.body["status_details"].as_str(), got.header("Retry-After")),
+        (Some("failed"), Some(pending_certificate::ISSUER_STATUS_DETAILS), None)
+    );
     assert_eq!(got.body["error"], json!({"code": "Certificate issuer error", "message": "CA down"}));
     let csr = rig.vault.pending(&support::name("mycert1"), None).unwrap().csr().clone();
     let chain = rig.provider.sign(&csr, "CN=MyCertSubject1", support::now()).unwrap();
@@ -294,15 +322,46 @@ fn an_issuer_backed_request_completes_when_the_provider_issues() {
 }
 
 #[test]
-fn self_signed_requests_complete_at_once() {
+fn self_signed_requests_take_their_time_and_can_be_cancelled() {
     let mut rig = Rig::new();
     let created = rig.create("Self");
     assert_eq!((created.status, created.body["status"].as_str()), (202, Some("inProgress")));
+    assert!(matches!(rig.effects.as_slice(), [Effect::SignSelf { .. }]));
+    let got = rig.call("GET", &format!("/certificates/mycert1/pending?{API}"), None);
+    assert_eq!((got.body["status"].as_str(), got.header("Retry-After")), (Some("inProgress"), Some("10")));
+    // The embedder carries out `SignSelf` later.
+    let name = support::name("mycert1");
+    let request_id = rig.current_request();
+    rig.vault.sign_self(&name, request_id, &mut rig.keys, support::now(), &mut rig.ids).unwrap();
     let got = rig.call("GET", &format!("/certificates/mycert1/pending?{API}"), None);
     assert_eq!(got.body["status"], "completed");
     let cert = rig.call("GET", &format!("/certificates/mycert1?{API}"), None);
     assert_eq!(cert.status, 200);
     assert!(cert.body["cer"].is_string());
+    // The certificate is as the service makes one: ten minutes before now,
+    // 12 calendar months; the policy is AutoRenew at 80 %.
+    assert_eq!(cert.body["attributes"]["nbf"], support::now().unix_timestamp() - 600);
+    assert_eq!(cert.body["attributes"]["exp"], 1_811_808_000);
+    assert_eq!(cert.body["policy"]["lifetime_actions"][0]["action"]["action_type"], "AutoRenew");
+
+    // Cancelled meanwhile: 200 still in progress, then cancelled; the
+    // certificate stays a disabled placeholder.
+    rig.create("Self");
+    let patched = rig.call(
+        "PATCH",
+        &format!("/certificates/mycert1/pending?{API}"),
+        Some(json!({"cancellation_requested": true})),
+    );
+    assert_eq!((patched.status, patched.body["status"].as_str()), (200, Some("inProgress")));
+    assert!(matches!(rig.effects.last(), Some(Effect::CancelAtIssuer { .. })));
+    let request_id = rig.current_request();
+    rig.vault.cancelled(&name, request_id, support::now()).unwrap();
+    let got = rig.call("GET", &format!("/certificates/mycert1/pending?{API}"), None);
+    assert_eq!(got.body["status"], "cancelled");
+    assert!(got.body.get("status_details").is_none());
+    let cert = rig.call("GET", &format!("/certificates/mycert1?{API}"), None);
+    assert_eq!((cert.body["attributes"]["enabled"].as_bool(), cert.body.get("cer")), (Some(false), None));
+
     // Every key type the policy may ask for.
     for key_props in [
         json!({"kty": "RSA", "key_size": 2048}),
@@ -313,6 +372,9 @@ fn self_signed_requests_complete_at_once() {
             json!({"policy": {"x509_props": {"subject": "CN=k"}, "issuer": {"name": "Self"}, "key_props": key_props}});
         let created = rig.call("POST", &format!("/certificates/k1/create?{API}"), Some(body));
         assert_eq!(created.status, 202, "{key_props}");
+        let k1 = support::name("k1");
+        let request_id = rig.vault.pending(&k1, None).unwrap().request_id();
+        rig.vault.sign_self(&k1, request_id, &mut rig.keys, support::now(), &mut rig.ids).unwrap();
         let got = rig.call("GET", &format!("/certificates/k1/pending?{API}"), None);
         assert_eq!(got.body["status"], "completed", "{key_props}");
     }
@@ -324,9 +386,88 @@ fn get_certificate_while_only_pending_is_disabled_without_cer() {
     rig.create("Unknown");
     let got = rig.call("GET", &format!("/certificates/mycert1?{API}"), None);
     assert_eq!(got.status, 200);
-    assert_eq!(got.body["attributes"]["enabled"], false);
-    assert!(got.body.get("cer").is_none() && got.body.get("kid").is_none());
+    let now = support::now().unix_timestamp();
+    let version = got.body["id"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    assert_eq!(got.body["id"], format!("{VAULT}/certificates/mycert1/{version}"));
+    assert_eq!(
+        got.body["attributes"],
+        json!({"enabled": false, "nbf": now - 600, "exp": 1_811_808_000, "created": now, "updated": now,
+            "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90})
+    );
+    for absent in ["cer", "kid", "sid", "x5t"] {
+        assert!(got.body.get(absent).is_none(), "{absent}");
+    }
     assert_eq!(got.body["pending"]["id"], format!("{VAULT}/certificates/mycert1/pending"));
+    // The stored policy, with the service's defaults filled in.
+    let mut policy = got.body["policy"].clone();
+    assert_eq!(policy["attributes"], json!({"enabled": true, "created": now, "updated": now}));
+    policy.as_object_mut().unwrap().remove("attributes");
+    assert_eq!(
+        policy,
+        json!({"id": format!("{VAULT}/certificates/mycert1/policy"),
+            "key_props": {"exportable": true, "kty": "EC", "key_size": 256, "reuse_key": false, "crv": "P-256"},
+            "secret_props": {"contentType": "application/x-pkcs12"},
+            "x509_props": {"subject": "CN=MyCertSubject1", "ekus": ["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"],
+                "key_usage": ["digitalSignature", "keyEncipherment"], "validity_months": 12, "basic_constraints": {"ca": false}},
+            "lifetime_actions": [{"trigger": {"lifetime_percentage": 80}, "action": {"action_type": "EmailContacts"}}],
+            "issuer": {"name": "Unknown"}})
+    );
+    // By version: only `id` and `attributes`.
+    let by_version = rig.call("GET", &format!("/certificates/mycert1/{version}?{API}"), None);
+    assert_eq!(by_version.body.as_object().unwrap().keys().collect::<Vec<_>>(), ["attributes", "id"]);
+    assert_eq!(by_version.body["attributes"], got.body["attributes"]);
+}
+
+#[test]
+fn the_create_policy_is_checked_in_the_services_order_and_words() {
+    let mut rig = Rig::new();
+    // The recorded request: every member wrong, the subject reported.
+    rig.refused(
+        "POST",
+        &format!("/certificates/c1/create?{API}"),
+        br#"{"policy":{"x509_props":{"subject":"Self","key_usage":["invalid"]},"issuer":{"name":"invalid"}}}"#,
+        400,
+        "BadParameter",
+        "Property policy.x509_props has invalid value. Invalid X.500 distinguished name\r\n",
+    );
+    rig.refused(
+        "POST",
+        &format!("/certificates/c1/create?{API}"),
+        br#"{"policy":{"x509_props":{"subject":"CN=x","key_usage":["invalid"]}}}"#,
+        400,
+        "BadParameter",
+        "Property policy.x509_props.key_usage has invalid value. \"invalid\" is not a key usage; use digitalSignature, nonRepudiation, keyEncipherment, dataEncipherment, keyAgreement, keyCertSign, cRLSign, encipherOnly, decipherOnly",
+    );
+    // Key usages normalized and sorted.
+    let body = json!({"policy": {"x509_props": {"subject": "CN=default", "key_usage":
+        ["crlSign", "dataEncipherment", "digitalSignature", "keyEncipherment", "keyAgreement", "keyCertSign"]},
+        "key_props": {"kty": "EC"}}});
+    assert_eq!(rig.call("POST", &format!("/certificates/c1/create?{API}"), Some(body)).status, 202);
+    let got = rig.call("GET", &format!("/certificates/c1?{API}"), None);
+    assert_eq!(
+        got.body["policy"]["x509_props"]["key_usage"],
+        json!(["cRLSign", "dataEncipherment", "digitalSignature", "keyAgreement", "keyCertSign", "keyEncipherment"])
+    );
+}
+
+#[test]
+fn issuers_keep_the_account_and_the_organization_never_the_password() {
+    let mut rig = Rig::new();
+    let body = json!({"provider": "DigiCert", "credentials": {"account_id": "test", "pwd": "test"}, "org_details": {"id": "test"}});
+    let set = rig.call("PUT", &format!("/certificates/issuers/digi?{API}"), Some(body));
+    let now = support::now().unix_timestamp();
+    let expected = json!({"id": format!("{VAULT}/certificates/issuers/digi"), "provider": "DigiCert",
+        "credentials": {"account_id": "test"}, "org_details": {"id": "test", "zip": 0},
+        "attributes": {"enabled": true, "created": now, "updated": now}});
+    assert_eq!((set.status, &set.body), (200, &expected));
+    assert_eq!(rig.call("GET", &format!("/certificates/issuers/digi?{API}"), None).body, expected);
+    // PATCH changes what it gives and keeps the rest.
+    let admin = json!({"admin_details": [{"first_name": "John", "last_name": "Doe", "email": "admin@example.com", "phone": "4255555555"}]});
+    let patched = rig.call("PATCH", &format!("/certificates/issuers/digi?{API}"), Some(json!({"org_details": admin})));
+    assert_eq!(patched.status, 200);
+    assert_eq!(patched.body["credentials"], json!({"account_id": "test"}));
+    assert_eq!(patched.body["org_details"], json!({"zip": 0, "admin_details": admin["admin_details"]}));
+    assert_eq!(rig.call("DELETE", &format!("/certificates/issuers/digi?{API}"), None).body, patched.body);
 }
 
 #[test]
@@ -364,7 +505,7 @@ fn import_takes_a_pem_chain_and_its_key() {
     assert_eq!(rig.keys.len(), 1, "the refused import's key was kept");
     assert_eq!(
         answer.error(),
-        (400, "BadParameter", "The x5c chain is invalid: no certificate in x5c carries the request's public key")
+        (400, "BadParameter", "Unable to parse X5c certificate chain and locate leaf certificate")
     );
     let before = rig.vault.clone();
     rig.refused("POST", &format!("/certificates/imp2/import?{API}"), br#"{"value":"MIIK"}"#, 400, "BadParameter",
@@ -375,7 +516,7 @@ fn import_takes_a_pem_chain_and_its_key() {
         br#"{"value":"x","policy":{"secret_props":{"contentType":"text/plain"}}}"#,
         400,
         "BadParameter",
-        "The certificate to import is invalid: content type \"text/plain\" is not supported",
+        "Property policy.secret_props.contentType has invalid value. \"text/plain\" is not supported; use application/x-pkcs12 or application/x-pem-file",
     );
     rig.refused(
         "POST",
@@ -405,7 +546,7 @@ fn issuers_are_registered_read_and_removed() {
         b"",
         404,
         "CertificateIssuerNotFound",
-        "Issuer not found: mydigicert",
+        "Issuer not found",
     );
     rig.register_digicert();
     assert_eq!(rig.changed, Some(rest::Changed::Issuer(pending_certificate::IssuerName::new("mydigicert").unwrap())));
@@ -419,7 +560,7 @@ fn issuers_are_registered_read_and_removed() {
         b"",
         404,
         "CertificateIssuerNotFound",
-        "Issuer not found: mydigicert",
+        "Issuer not found",
     );
     rig.refused(
         "PUT",
@@ -435,7 +576,7 @@ fn issuers_are_registered_read_and_removed() {
         br#"{}"#,
         400,
         "BadParameter",
-        "The request body is invalid: provider is required",
+        "Property provider is required.",
     );
 }
 

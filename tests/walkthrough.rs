@@ -21,12 +21,19 @@ fn the_walkthrough_plays_every_scenario_with_its_status() {
         ("DELETE /certificates/mycert1/pending?", "200"),
         ("GET /certificates/mycert1/pending?", "404"),
         ("POST /certificates/mycert1/create?", "202"),
+        ("GET /certificates/mycert1?", "200"),
+        ("GET /certificates/mycert1/", "200"),
+        ("PATCH /certificates/mycert1/pending?", "200"),
         ("POST /certificates/mycert1/pending/merge?", "201"),
         ("GET /certificates/mycert1/pending?", "200"),
         ("POST /certificates/mycert1/create?", "202"),
         ("GET /certificates/mycert1/pending?", "200"),
         ("POST /certificates/mycert1/pending/merge?", "201"),
         ("GET /certificates/mycert1/pending?", "200"),
+        ("POST /certificates/mycert1/create?", "202"),
+        ("GET /certificates/mycert1/pending?", "200"),
+        ("GET /certificates/mycert1/pending?", "200"),
+        ("GET /certificates/mycert1/", "200"),
     ];
     assert_eq!(exchanges.len(), expected.len(), "{exchanges:#?}");
     for (line, (start, status)) in exchanges.iter().zip(expected) {

@@ -4,12 +4,17 @@
 
 mod support;
 
-use pending_certificate::x5c::{self, ChainError, ChainPolicy, Limits, ValidatedChain};
+use pending_certificate::x5c::{self, ChainError, ChainPolicy, ChainValidation, Limits, ValidatedChain};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyUsagePurpose, PublicKeyData};
 use support::{Ca, Hash, Holder, Scheme, b64, now, resign, resign_with};
 
+/// The `Strict` level: every check below is one of its.
+fn strict() -> ChainPolicy<'static> {
+    ChainPolicy::at(now()).with_level(ChainValidation::Strict)
+}
+
 fn validate(x5c: &[Vec<u8>], leaf_key: &[u8]) -> Result<ValidatedChain, ChainError> {
-    x5c::validate_der(x5c, &ChainPolicy::at(now()).with_leaf_key(leaf_key))
+    x5c::validate_der(x5c, &strict().with_leaf_key(leaf_key))
 }
 
 fn spki(holder: &Holder) -> Vec<u8> {
@@ -94,22 +99,16 @@ fn size_limits_are_checked_before_parsing() {
     assert_eq!(validate(&many, b""), Err(ChainError::ChainTooLarge { len: 5 * 60 * 1024, max: 256 * 1024 }));
     // base64: refused by length before anything is decoded.
     let huge = vec!["A".repeat(100 * 1024)];
-    assert!(matches!(
-        x5c::validate(&huge, &ChainPolicy::at(now())),
-        Err(ChainError::CertificateTooLarge { index: 0, .. })
-    ));
+    assert!(matches!(x5c::validate(&huge, &strict()), Err(ChainError::CertificateTooLarge { index: 0, .. })));
     let too_many = vec!["AAAA"; 10_000];
-    assert_eq!(
-        x5c::validate(&too_many, &ChainPolicy::at(now())),
-        Err(ChainError::TooManyCertificates { count: 10_000, max: 10 })
-    );
+    assert_eq!(x5c::validate(&too_many, &strict()), Err(ChainError::TooManyCertificates { count: 10_000, max: 10 }));
 }
 
 #[test]
 fn base64_and_der_must_be_well_formed_with_nothing_after() {
     let root = Ca::p256("Root");
     let (leaf, key) = leaf_under(&root);
-    let policy = ChainPolicy::at(now()).with_leaf_key(&key);
+    let policy = strict().with_leaf_key(&key);
     assert_eq!(x5c::validate(&[b64(&leaf), "not base64!".into()], &policy), Err(ChainError::Base64 { index: 1 }));
     assert_eq!(x5c::validate(&[b64(&leaf), b64(&root.der)], &policy).map(|c| c.path().to_vec()), Ok(vec![0, 1]));
     assert!(matches!(
@@ -357,7 +356,7 @@ fn trust_anchors_end_the_path_or_it_is_refused() {
     let intermediate = root.intermediate("Intermediate", &rcgen::PKCS_ECDSA_P256_SHA256);
     let (leaf, key) = leaf_under(&intermediate);
     let anchors = vec![root.der.clone()];
-    let policy = ChainPolicy::at(now()).with_leaf_key(&key).with_trust_anchors(&anchors);
+    let policy = strict().with_leaf_key(&key).with_trust_anchors(&anchors);
     // Ending at a certificate the anchor issued, or at the anchor itself.
     assert_eq!(
         x5c::validate_der(&[leaf.clone(), intermediate.der.clone()], &policy).map(|c| c.path().to_vec()),
@@ -369,20 +368,20 @@ fn trust_anchors_end_the_path_or_it_is_refused() {
         Ok(vec![0, 1, 2])
     );
     let others = vec![Ca::p256("Other Root").der];
-    let policy = ChainPolicy::at(now()).with_leaf_key(&key).with_trust_anchors(&others);
+    let policy = strict().with_leaf_key(&key).with_trust_anchors(&others);
     assert_eq!(
         x5c::validate_der(&[leaf.clone(), intermediate.der.clone(), root.der.clone()], &policy),
         Err(ChainError::UntrustedRoot { index: 2 })
     );
     // An anchor with the root's name but another key did not sign it.
     let impostor = vec![Ca::p256("Root").der];
-    let policy = ChainPolicy::at(now()).with_leaf_key(&key).with_trust_anchors(&impostor);
+    let policy = strict().with_leaf_key(&key).with_trust_anchors(&impostor);
     assert_eq!(
         x5c::validate_der(&[leaf.clone(), intermediate.der.clone(), root.der.clone()], &policy),
         Err(ChainError::BadSignature { index: 2 })
     );
     let garbage = vec![b"not a certificate".to_vec()];
-    let policy = ChainPolicy::at(now()).with_leaf_key(&key).with_trust_anchors(&garbage);
+    let policy = strict().with_leaf_key(&key).with_trust_anchors(&garbage);
     assert_eq!(
         x5c::validate_der(&[leaf, intermediate.der.clone()], &policy),
         Err(ChainError::InvalidTrustAnchor { index: 0 })
@@ -404,7 +403,7 @@ fn path_building_is_bounded_by_a_budget_of_signature_checks() {
     let intermediate = root.intermediate("Intermediate", &rcgen::PKCS_ECDSA_P256_SHA256);
     let (leaf, key) = leaf_under(&intermediate);
     let chain = [leaf, intermediate.der.clone(), root.der.clone()];
-    let mut policy = ChainPolicy::at(now()).with_leaf_key(&key);
+    let mut policy = strict().with_leaf_key(&key);
     policy.limits = Limits { max_signature_checks: 2, ..Limits::default() };
     assert_eq!(x5c::validate_der(&chain, &policy), Err(ChainError::BudgetExceeded { checks: 2 }));
     policy.limits.max_signature_checks = 3;
@@ -435,7 +434,7 @@ fn a_crafted_mesh_of_same_named_cas_stays_within_budget() {
     let mut chain = vec![leaf];
     chain.extend(mesh);
     let anchors = vec![Ca::p256("Unrelated").der];
-    let mut policy = ChainPolicy::at(now()).with_leaf_key(&key).with_trust_anchors(&anchors);
+    let mut policy = strict().with_leaf_key(&key).with_trust_anchors(&anchors);
     policy.require_all_on_path = false;
     let started = std::time::Instant::now();
     let result = x5c::validate_der(&chain, &policy);
@@ -452,15 +451,14 @@ fn prepared_anchors_validate_like_der_anchors() {
     let prepared = x5c::TrustAnchors::parse(&anchors).unwrap();
     assert_eq!(prepared.len(), 1);
     let chain = [leaf, intermediate.der.clone()];
-    let with_der = x5c::validate_der(&chain, &ChainPolicy::at(now()).with_leaf_key(&key).with_trust_anchors(&anchors));
-    let with_prepared =
-        x5c::validate_der(&chain, &ChainPolicy::at(now()).with_leaf_key(&key).with_prepared_anchors(&prepared));
+    let with_der = x5c::validate_der(&chain, &strict().with_leaf_key(&key).with_trust_anchors(&anchors));
+    let with_prepared = x5c::validate_der(&chain, &strict().with_leaf_key(&key).with_prepared_anchors(&prepared));
     assert_eq!(with_der, with_prepared);
     assert!(with_prepared.is_ok());
     let other = vec![Ca::p256("Other").der];
     let other = x5c::TrustAnchors::parse(&other).unwrap();
     assert_eq!(
-        x5c::validate_der(&chain, &ChainPolicy::at(now()).with_leaf_key(&key).with_prepared_anchors(&other)),
+        x5c::validate_der(&chain, &strict().with_leaf_key(&key).with_prepared_anchors(&other)),
         Err(ChainError::UntrustedRoot { index: 1 })
     );
     assert_eq!(
@@ -482,7 +480,7 @@ fn an_anchor_that_cannot_be_used_is_refused() {
     let issuer = rcgen::Issuer::new(params, key);
     let (leaf, leaf_key) = leaf_by(&issuer);
     let anchors = vec![old_root];
-    let policy = ChainPolicy::at(now()).with_leaf_key(&leaf_key).with_trust_anchors(&anchors);
+    let policy = strict().with_leaf_key(&leaf_key).with_trust_anchors(&anchors);
     assert_eq!(
         x5c::validate_der(&[leaf], &policy),
         Err(ChainError::TrustAnchorRefused { anchor: 0, reason: "it is not valid at the validation time" })

@@ -23,7 +23,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use pending_certificate::memory::{MemoryKeyHolder, ProviderSimulator};
 use pending_certificate::rest::{self, MAX_BODY_LEN};
-use pending_certificate::{CertificateName, Csr, Effect, Failure, IdGenerator, RequestId, Vault, VaultUrl, VersionId};
+use pending_certificate::{
+    CertificateName, ChainOptions, Csr, Effect, Failure, IdGenerator, IssuerMode, RequestId, Vault, VaultUrl, VersionId,
+};
 use serde::Deserialize;
 
 mod store;
@@ -95,6 +97,10 @@ impl App {
 #[derive(Debug, Clone)]
 struct Config {
     listen: SocketAddr,
+    chain_validation: pending_certificate::x5c::ChainValidation,
+    trust_anchors: Option<PathBuf>,
+    self_signed_delay: Duration,
+    retry_after: u32,
     insecure_http: bool,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
@@ -106,11 +112,20 @@ struct Config {
     vault_url: Option<String>,
 }
 
-const USAGE: &str = "usage: pending-certificate-server [--listen ADDR] [--insecure-http] [--tls-cert PEM --tls-key PEM] [--data-dir DIR] [--token VALUE] [--provider-delay SECONDS] [--admin] [--tenant ID] [--vault-url URL]";
+const USAGE: &str = "usage: pending-certificate-server [--listen ADDR] [--insecure-http] [--tls-cert PEM --tls-key PEM] [--data-dir DIR] [--token VALUE] [--provider-delay SECONDS] [--self-signed-delay SECONDS] [--chain-validation service|verified|strict] [--trust-anchors PEM] [--admin] [--tenant ID] [--vault-url URL]";
+
+fn seconds(name: &str, text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text.parse().map_err(|e| format!("{name}: {e}"))?;
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("{name}: {e}"))
+}
 
 fn parse_args() -> Result<Config, String> {
     let mut config = Config {
         listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+        chain_validation: pending_certificate::x5c::ChainValidation::Service,
+        trust_anchors: None,
+        self_signed_delay: Duration::from_secs(5),
+        retry_after: pending_certificate::rest::RETRY_AFTER_SECONDS,
         insecure_http: false,
         tls_cert: None,
         tls_key: None,
@@ -131,10 +146,16 @@ fn parse_args() -> Result<Config, String> {
             "--tls-key" => config.tls_key = Some(value("--tls-key")?.into()),
             "--data-dir" => config.data_dir = Some(value("--data-dir")?.into()),
             "--token" => config.token = Some(value("--token")?),
-            "--provider-delay" => {
-                let seconds: f64 = value("--provider-delay")?.parse().map_err(|e| format!("--provider-delay: {e}"))?;
-                config.provider_delay =
-                    Duration::try_from_secs_f64(seconds).map_err(|e| format!("--provider-delay: {e}"))?;
+            "--provider-delay" => config.provider_delay = seconds("--provider-delay", &value("--provider-delay")?)?,
+            "--self-signed-delay" => {
+                config.self_signed_delay = seconds("--self-signed-delay", &value("--self-signed-delay")?)?;
+            }
+            "--chain-validation" => {
+                config.chain_validation = value("--chain-validation")?.parse().map_err(|e| format!("{e}"))?;
+            }
+            "--trust-anchors" => config.trust_anchors = Some(value("--trust-anchors")?.into()),
+            "--retry-after" => {
+                config.retry_after = value("--retry-after")?.parse().map_err(|e| format!("--retry-after: {e}"))?;
             }
             "--admin" => config.admin = true,
             "--tenant" => config.tenant = value("--tenant")?,
@@ -147,6 +168,27 @@ fn parse_args() -> Result<Config, String> {
         return Err("--tls-cert and --tls-key go together".into());
     }
     Ok(config)
+}
+
+/// How merged, issued and imported chains are validated: `--chain-validation`
+/// and `--trust-anchors`.
+fn chain_options(config: &Config) -> Result<ChainOptions, String> {
+    use pending_certificate::x5c::ChainValidation;
+    let Some(path) = &config.trust_anchors else {
+        if config.chain_validation != ChainValidation::Service {
+            tracing::warn!(
+                level = %config.chain_validation,
+                "no --trust-anchors: a chain is checked up to the top it gives, which is trusted as given"
+            );
+        }
+        return Ok(ChainOptions::at_level(config.chain_validation));
+    };
+    if config.chain_validation == ChainValidation::Service {
+        return Err("--trust-anchors needs --chain-validation verified or strict".into());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--trust-anchors {}: {e}", path.display()))?;
+    ChainOptions::with_anchors_pem(config.chain_validation, &text)
+        .map_err(|e| format!("--trust-anchors {}: {e}", path.display()))
 }
 
 /// A request without `Authorization: Bearer …` gets the challenge the SDKs
@@ -170,7 +212,7 @@ async fn challenge(State(app): State<App>, request: Request, next: Next) -> Resp
         return next.run(request).await;
     }
     let value = format!(
-        "Bearer authorization=\"https://login.microsoftonline.com/{}\", resource=\"https://vault.azure.net\"",
+        "Bearer authorization=\"https://login.windows.net/{}\", resource=\"https://vault.azure.net\"",
         app.config.tenant
     );
     let mut response = (
@@ -209,8 +251,10 @@ async fn vault_route(State(app): State<App>, method: Method, uri: Uri, body: Byt
     };
     for (name, effect) in handled.effects {
         app.lock().provider.observe(&name, &effect);
-        if let Effect::SubmitToIssuer { request_id, .. } = effect {
-            spawn_provider(app.clone(), name, request_id);
+        match effect {
+            Effect::SubmitToIssuer { request_id, .. } => spawn_provider(app.clone(), name, request_id),
+            Effect::SignSelf { request_id, .. } => spawn_self_signer(app.clone(), name, request_id),
+            _ => {}
         }
     }
     let response = handled.response;
@@ -218,11 +262,54 @@ async fn vault_route(State(app): State<App>, method: Method, uri: Uri, body: Byt
     let mut out = Response::new(Body::from(response.body));
     *out.status_mut() = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in response.headers {
+        let value = if name == "Retry-After" { app.config.retry_after.to_string() } else { value };
         if let Ok(value) = HeaderValue::from_str(&value) {
             out.headers_mut().insert(name, value);
         }
     }
     out
+}
+
+/// What every answer carries besides the core's headers: a fresh
+/// `x-ms-request-id`, the echo of `x-ms-client-request-id` when the client
+/// asks for it with `x-ms-return-client-request-id: true`, and the region and
+/// network information (`x-ms-keyvault-network-info`) the service reports.
+async fn service_headers(request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|info| info.0);
+    let client_id = request.headers().get("x-ms-client-request-id").cloned();
+    let echo = request
+        .headers()
+        .get("x-ms-return-client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if let Ok(id) = HeaderValue::from_str(&uuid(RandomIds::next())) {
+        headers.insert("x-ms-request-id", id);
+    }
+    if let (true, Some(id)) = (echo, client_id) {
+        headers.insert("x-ms-client-request-id", id);
+    }
+    headers.insert("x-ms-keyvault-region", HeaderValue::from_static("local"));
+    if let Some(peer) = peer {
+        let family = if peer.is_ipv4() { ("Ipv4", "InterNetwork") } else { ("Ipv6", "InterNetworkV6") };
+        let info = format!("conn_type={};addr={};act_addr_fam={};", family.0, peer.ip(), family.1);
+        if let Ok(info) = HeaderValue::from_str(&info) {
+            headers.insert("x-ms-keyvault-network-info", info);
+        }
+    }
+    for (name, value) in rest::COMMON_HEADERS {
+        if !headers.contains_key(name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    response
+}
+
+/// A GUID's text form of 128 random bits.
+fn uuid(bits: u128) -> String {
+    let hex = format!("{bits:032x}");
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
 /// The simulated provider answers after the configured delay: cancelled if
@@ -252,10 +339,38 @@ fn spawn_provider(app: App, name: CertificateName, request_id: RequestId) {
     });
 }
 
+/// `Self` requests take their time, as the service's do: the key holder
+/// signs after `--self-signed-delay`, unless cancellation was requested
+/// meanwhile, when the request ends `cancelled`. A request replaced or deleted
+/// meanwhile is refused by the core and changes nothing.
+fn spawn_self_signer(app: App, name: CertificateName, request_id: RequestId) {
+    tokio::spawn(async move {
+        tokio::time::sleep(app.config.self_signed_delay).await;
+        let mut core = app.lock();
+        let Core { vault, keys, ids, .. } = &mut *core;
+        let now = OffsetDateTime::now_utc();
+        let cancel = vault.pending(&name, Some(request_id)).is_ok_and(|p| p.cancellation_requested());
+        let outcome = if cancel {
+            vault.cancelled(&name, request_id, now).map(|()| "cancelled")
+        } else {
+            vault.sign_self(&name, request_id, keys, now, ids).map(|_| "signed")
+        };
+        drop(core);
+        let persisted = if outcome.is_ok() { app.lock().persist_name(&name) } else { Ok(()) };
+        if let Err(error) = persisted {
+            tracing::error!(%error, "storage");
+        }
+        match outcome {
+            Ok(outcome) => tracing::info!(%name, %request_id, outcome, "self-signed"),
+            Err(error) => tracing::info!(%name, %request_id, %error, "self-signed outcome refused"),
+        }
+    });
+}
+
 /// After a restart, requests still waiting for the simulated provider are
 /// submitted to it again.
 fn resume_providers(app: &App) {
-    let waiting: Vec<(CertificateName, RequestId)> = {
+    let waiting: Vec<(CertificateName, RequestId, IssuerMode)> = {
         let mut core = app.lock();
         let Core { vault, provider, .. } = &mut *core;
         let names: Vec<CertificateName> = vault.names().cloned().collect();
@@ -263,7 +378,8 @@ fn resume_providers(app: &App) {
             .into_iter()
             .filter_map(|name| {
                 let pending = vault.pending(&name, None).ok()?;
-                let waiting = pending.is_in_progress() && pending.mode() == pending_certificate::IssuerMode::Provider;
+                let mode = pending.mode();
+                let waiting = pending.is_in_progress() && mode != pending_certificate::IssuerMode::Manual;
                 waiting.then(|| {
                     let effect = Effect::SubmitToIssuer {
                         issuer: pending.issuer().name.clone(),
@@ -271,13 +387,17 @@ fn resume_providers(app: &App) {
                         csr: pending.csr().clone(),
                     };
                     provider.observe(&name, &effect);
-                    (name.clone(), pending.request_id())
+                    (name.clone(), pending.request_id(), mode)
                 })
             })
             .collect()
     };
-    for (name, request_id) in waiting {
-        spawn_provider(app.clone(), name, request_id);
+    for (name, request_id, mode) in waiting {
+        if mode == pending_certificate::IssuerMode::SelfSigned {
+            spawn_self_signer(app.clone(), name, request_id);
+        } else {
+            spawn_provider(app.clone(), name, request_id);
+        }
     }
 }
 
@@ -326,7 +446,7 @@ async fn admin_route(State(app): State<App>, method: Method, uri: Uri, body: Byt
             };
             let Ok(name) = CertificateName::new(&body.name) else { return bad_request("invalid name") };
             let mut core = app.lock();
-            let Core { vault, provider, ids, .. } = &mut *core;
+            let Core { vault, provider, ids, keys, .. } = &mut *core;
             let request_id = match body.request_id.as_deref().map(RequestId::parse) {
                 Some(Ok(id)) => id,
                 Some(Err(e)) => return bad_request(e),
@@ -341,13 +461,18 @@ async fn admin_route(State(app): State<App>, method: Method, uri: Uri, body: Byt
                 },
             };
             let now = OffsetDateTime::now_utc();
-            let engine = base64::engine::general_purpose::STANDARD;
             let result = match (body.outcome.as_str(), &body.x5c) {
                 ("issued", Some(x5c)) => {
-                    let Ok(chain) = x5c.iter().map(|c| engine.decode(c)).collect::<Result<Vec<_>, _>>() else {
-                        return bad_request("x5c entries are standard base64");
+                    // The elements a merge takes: DER, or its base64 or PEM text.
+                    let chain = match pending_certificate::x5c::decode(x5c, &vault.chain_options().limits) {
+                        Ok(chain) => chain,
+                        Err(e) => return bad_request(e),
                     };
                     vault.issued(&name, request_id, &chain, now, ids).map(|_| ())
+                }
+                // A `Self` request's provider is the key holder.
+                ("issued", None) if vault.pending(&name, None).is_ok_and(|p| p.mode() == IssuerMode::SelfSigned) => {
+                    vault.sign_self(&name, request_id, keys, now, ids).map(|_| ())
                 }
                 ("issued", None) => provider.issue(vault, &name, request_id, now, ids).map(|_| ()),
                 ("failed", _) => {
@@ -438,7 +563,7 @@ async fn run() -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let scheme = if config.insecure_http { "http" } else { "https" };
     let url = config.vault_url.clone().unwrap_or_else(|| format!("{scheme}://{address}"));
-    let mut vault = Vault::new(VaultUrl::new(&url).map_err(|e| e.to_string())?);
+    let mut vault = Vault::with_chain_options(VaultUrl::new(&url).map_err(|e| e.to_string())?, chain_options(&config)?);
     let store = match &config.data_dir {
         Some(dir) => Some(store::Store::open(dir, &mut vault)?),
         None => None,
@@ -454,6 +579,7 @@ async fn run() -> Result<(), String> {
         .route("/admin/{*rest}", axum::routing::any(admin_route))
         .fallback(vault_route)
         .layer(middleware::from_fn_with_state(app.clone(), challenge))
+        .layer(middleware::from_fn(service_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_LEN))
         .with_state(app);
 
@@ -468,7 +594,7 @@ async fn run() -> Result<(), String> {
         println!("pending-certificate-server listening on {url} (plain HTTP)");
         axum_server::from_tcp(listener)
             .handle(handle)
-            .serve(router.into_make_service())
+            .serve(router.into_make_service_with_connect_info::<SocketAddr>())
             .await
             .map_err(|e| e.to_string())
     } else {
@@ -478,7 +604,7 @@ async fn run() -> Result<(), String> {
         println!("TLS certificate: {}", cert.display());
         axum_server::from_tcp_rustls(listener, tls)
             .handle(handle)
-            .serve(router.into_make_service())
+            .serve(router.into_make_service_with_connect_info::<SocketAddr>())
             .await
             .map_err(|e| e.to_string())
     }

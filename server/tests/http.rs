@@ -66,7 +66,7 @@ fn a_request_without_a_bearer_token_gets_the_challenge_before_its_body_is_read()
     assert_eq!(
         probe.header("www-authenticate"),
         Some(
-            "Bearer authorization=\"https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47\", resource=\"https://vault.azure.net\""
+            "Bearer authorization=\"https://login.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47\", resource=\"https://vault.azure.net\""
         )
     );
     let wrong = https(&tls.server.address, &tls.ca, "GET", &format!("/certificates/c1?{API}"), b"", Some("other"));
@@ -99,9 +99,22 @@ fn every_route_answers_over_https() {
     let got = tls.call("GET", &format!("/certificates/c1/pending?{API}&request_id={id}"), None);
     assert_eq!((got.status, got.header("retry-after")), (200, Some("10")));
     assert_eq!(got.json()["id"], format!("{url}/certificates/c1/pending"));
+    // A manual request stays in progress when cancellation is asked, as the
+    // service's does; no Retry-After on the PATCH answer.
     let cancelled =
         tls.call("PATCH", &format!("/certificates/c1/pending?{API}"), Some(json!({"cancellation_requested": true})));
-    assert_eq!((cancelled.status, cancelled.json()["status"].as_str()), (200, Some("cancelled")));
+    assert_eq!(
+        (cancelled.status, cancelled.json()["status"].as_str(), cancelled.json()["cancellation_requested"].as_bool()),
+        (200, Some("inProgress"), Some(true))
+    );
+    assert_eq!(cancelled.header("retry-after"), None);
+    // The service's headers, and a fresh request id on every answer.
+    for (name, value) in pending_certificate::rest::COMMON_HEADERS {
+        assert_eq!(cancelled.header(name), Some(value), "{name}");
+    }
+    let request_id = cancelled.header("x-ms-request-id").unwrap().to_owned();
+    assert_eq!((request_id.len(), request_id.matches('-').count()), (36, 4), "{request_id}");
+    assert_ne!(got.header("x-ms-request-id"), Some(request_id.as_str()));
     assert_eq!(tls.call("DELETE", &format!("/certificates/c1/pending?{API}"), None).status, 200);
     assert_eq!(tls.call("GET", &format!("/certificates/c1/pending?{API}"), None).status, 404);
     // Create again and merge a chain the simulated CA issues for the CSR's key.
@@ -177,6 +190,48 @@ fn the_simulated_provider_issues_after_its_delay_or_honours_a_cancellation() {
 }
 
 #[test]
+fn self_requests_take_their_time_and_can_be_cancelled_meanwhile() {
+    let server = Server::start(&["--insecure-http", "--self-signed-delay", "0.5"], None);
+    let call = |method: &str, target: String, body: serde_json::Value| {
+        http(&server.address, method, &target, &serde_json::to_vec(&body).unwrap(), Some("t"))
+    };
+    let policy =
+        json!({"policy": {"key_props": {"kty": "EC"}, "x509_props": {"subject": "CN=s"}, "issuer": {"name": "Self"}}});
+    assert_eq!(call("POST", format!("/certificates/s1/create?{API}"), policy.clone()).status, 202);
+    assert_eq!(call("POST", format!("/certificates/s2/create?{API}"), policy).status, 202);
+    let polled = http(&server.address, "GET", &format!("/certificates/s1/pending?{API}"), b"", Some("t"));
+    assert_eq!(polled.json()["status"], "inProgress");
+    let patched = call("PATCH", format!("/certificates/s2/pending?{API}"), json!({"cancellation_requested": true}));
+    assert_eq!((patched.status, patched.json()["status"].as_str()), (200, Some("inProgress")));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let s1 = http(&server.address, "GET", &format!("/certificates/s1/pending?{API}"), b"", Some("t")).json();
+    let s2 = http(&server.address, "GET", &format!("/certificates/s2/pending?{API}"), b"", Some("t")).json();
+    assert_eq!((s1["status"].as_str(), s2["status"].as_str()), (Some("completed"), Some("cancelled")));
+    let certificate = http(&server.address, "GET", &format!("/certificates/s1?{API}"), b"", Some("t")).json();
+    assert!(certificate["cer"].is_string() && certificate["attributes"]["enabled"] == true, "{certificate}");
+    let placeholder = http(&server.address, "GET", &format!("/certificates/s2?{API}"), b"", Some("t")).json();
+    assert_eq!((placeholder["attributes"]["enabled"].as_bool(), placeholder.get("cer")), (Some(false), None));
+}
+
+#[test]
+fn the_client_request_id_is_echoed_when_asked_for() {
+    let server = Server::start(&["--insecure-http"], None);
+    let raw = |extra: &str| {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&server.address).unwrap();
+        let request = format!(
+            "GET /certificates/none/pending?{API} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer t\r\nx-ms-client-request-id: abc-123\r\n{extra}\r\n"
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer.to_ascii_lowercase()
+    };
+    assert!(raw("x-ms-return-client-request-id: true\r\n").contains("x-ms-client-request-id: abc-123"));
+    assert!(!raw("").contains("x-ms-client-request-id"));
+}
+
+#[test]
 fn a_restart_from_the_data_dir_serves_the_same_state_after_kill_9() {
     let dir = scratch("restart");
     let data = dir.join("data");
@@ -247,4 +302,72 @@ fn sigterm_shuts_the_server_down_gracefully() {
     let server = Server::start(&["--insecure-http"], None);
     assert_eq!(http(&server.address, "GET", "/health", b"", None).status, 200);
     assert!(server.terminate(10), "the server did not exit cleanly on SIGTERM");
+}
+
+#[test]
+fn an_rcgen_chain_without_key_identifiers_merges_at_the_service_and_verified_levels() {
+    let dir = scratch("rcgen-chain");
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "rcgen CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let anchors = dir.join("anchors.pem");
+    std::fs::write(&anchors, ca_cert.pem()).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    for extra in [vec![], vec!["--chain-validation", "verified", "--trust-anchors", anchors.to_str().unwrap()]] {
+        let tls = Tls::start("rcgen-merge", &extra);
+        let policy = json!({"policy": {"key_props": {"kty": "EC"}, "x509_props": {"subject": "CN=r"}, "issuer": {"name": "Unknown"}}});
+        let created = tls.call("POST", &format!("/certificates/r1/create?{API}"), Some(policy));
+        let csr = base64::engine::general_purpose::STANDARD.decode(created.json()["csr"].as_str().unwrap()).unwrap();
+        let csr = pending_certificate::Csr::from_der(&csr).unwrap();
+        let key = pending_certificate::memory::SpkiKey::from_spki(csr.public_key()).unwrap();
+        let mut leaf = rcgen::CertificateParams::new(vec!["r.example".to_owned()]).unwrap();
+        leaf.use_authority_key_identifier_extension = false;
+        let leaf = leaf.signed_by(&key, &issuer).unwrap();
+        let x5c = vec![
+            base64::engine::general_purpose::STANDARD.encode(leaf.der()),
+            base64::engine::general_purpose::STANDARD.encode(ca_cert.der()),
+        ];
+        let merged = tls.call("POST", &format!("/certificates/r1/pending/merge?{API}"), Some(json!({"x5c": x5c})));
+        assert_eq!(merged.status, 201, "{extra:?}: {}", merged.json());
+        // A chain for another key is refused at every level.
+        let created = tls.call(
+            "POST",
+            &format!("/certificates/r2/create?{API}"),
+            Some(json!({"policy": {"key_props": {"kty": "EC"}, "x509_props": {"subject": "CN=r"}}})),
+        );
+        assert_eq!(created.status, 202);
+        let merged = tls.call("POST", &format!("/certificates/r2/pending/merge?{API}"), Some(json!({"x5c": x5c})));
+        assert_eq!(
+            (merged.status, merged.json()["error"]["message"].as_str()),
+            (400, Some("Unable to parse X5c certificate chain and locate leaf certificate")),
+            "{extra:?}"
+        );
+    }
+}
+
+#[test]
+fn trust_anchors_need_a_checking_level_and_a_readable_file() {
+    let dir = scratch("anchors-flags");
+    let garbage = dir.join("garbage.pem");
+    std::fs::write(&garbage, "not a certificate").unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pending-certificate-server"))
+            .args(["--listen", "127.0.0.1:0", "--insecure-http"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let refused = run(&["--trust-anchors", garbage.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("--trust-anchors needs --chain-validation verified or strict")
+    );
+    let refused = run(&["--chain-validation", "verified", "--trust-anchors", garbage.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no CERTIFICATE block"), "{refused:?}");
+    let refused = run(&["--chain-validation", "lenient"]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not a chain validation level"), "{refused:?}");
 }

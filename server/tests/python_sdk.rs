@@ -1,13 +1,14 @@
 //! The official Azure SDK for Python (`azure-keyvault-certificates` 4.12 from
-//! PyPI, in a virtualenv this test creates) drives the server over HTTPS,
-//! unmodified. The script is `tests/sdk/sdk_e2e.py`.
+//! PyPI, in a virtualenv this test creates from `tests/sdk/requirements.txt`)
+//! drives the server over HTTPS, unmodified: `tests/sdk/sdk_e2e.py` for the
+//! operations, `tests/sdk/chains_e2e.py` for chains as the `openssl` command
+//! line and the `cryptography` package make them, at the `service` and the
+//! `verified` levels.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-
-const SDK: &str = "azure-keyvault-certificates==4.12.0";
 
 struct Server(Child);
 
@@ -18,10 +19,15 @@ impl Drop for Server {
     }
 }
 
-/// Starts the server on a free port; returns it, its URL and its certificate.
-fn start(data_dir: &Path) -> (Server, String, String) {
+/// Starts the server on a free port with `args` besides; returns it, its URL
+/// and its certificate. Requests are answered within a second and polled
+/// every second, so the SDK's pollers finish quickly.
+fn start(data_dir: &Path, args: &[&str]) -> (Server, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pending-certificate-server"))
-        .args(["--listen", "127.0.0.1:0", "--admin", "--provider-delay", "1", "--data-dir"])
+        .args(["--listen", "127.0.0.1:0", "--admin", "--provider-delay", "1", "--self-signed-delay", "1"])
+        .args(["--retry-after", "1"])
+        .args(args)
+        .arg("--data-dir")
         .arg(data_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -43,35 +49,75 @@ fn start(data_dir: &Path) -> (Server, String, String) {
     (server, url.unwrap(), cert.unwrap())
 }
 
-/// A virtualenv with the SDK, made once per target directory.
+fn sdk_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk")
+}
+
+/// A virtualenv with the SDK, made once per target directory and again when
+/// the requirements change.
 fn python() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sdk-venv");
-    let python = venv.join("bin/python");
-    let marker = venv.join(".installed-4.12.0");
-    if !marker.exists() {
-        let made = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().unwrap();
-        assert!(made.success(), "python3 -m venv failed");
-        let installed = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", SDK])
-            .status()
-            .unwrap();
-        assert!(installed.success(), "pip install {SDK} failed");
-        std::fs::write(&marker, b"").unwrap();
-    }
-    python
+    static VENV: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    VENV.get_or_init(|| {
+        let requirements = sdk_dir().join("requirements.txt");
+        let wanted = std::fs::read_to_string(&requirements).unwrap();
+        let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sdk-venv");
+        let python = venv.join("bin/python");
+        let marker = venv.join(".installed");
+        if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
+            let made = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().unwrap();
+            assert!(made.success(), "python3 -m venv failed");
+            let installed = Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+                .arg(&requirements)
+                .status()
+                .unwrap();
+            assert!(installed.success(), "pip install -r {} failed", requirements.display());
+            std::fs::write(&marker, &wanted).unwrap();
+        }
+        python
+    })
+    .clone()
+}
+
+fn scratch(label: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Runs a script of `tests/sdk` with `args`; its standard output.
+fn run(script: &str, args: &[&str]) -> String {
+    let output = Command::new(python()).arg(sdk_dir().join(script)).args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(output.status.success(), "{script} {args:?} failed:\n{stdout}\n{stderr}");
+    stdout
 }
 
 #[test]
 fn the_official_python_sdk_drives_the_server() {
-    let python = python();
-    let data_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("sdk-data-{}", std::process::id()));
-    let (_server, url, cert) = start(&data_dir);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/sdk_e2e.py");
-    let output = Command::new(&python).arg(&script).arg(&url).arg(&cert).output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    assert!(output.status.success(), "the SDK run failed:\n{stdout}\n{stderr}");
+    let data_dir = scratch("sdk-data");
+    let (_server, url, cert) = start(&data_dir, &[]);
+    let stdout = run("sdk_e2e.py", &[&url, &cert]);
     assert!(stdout.contains("SDK calls exercised:"), "{stdout}");
     let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[test]
+fn chains_made_by_real_tools_merge_as_the_service_merges_them() {
+    let roots = scratch("chain-roots");
+    run("chains_e2e.py", &["roots", roots.to_str().unwrap()]);
+    let anchors = roots.join("anchors.pem");
+    for (level, extra) in [
+        ("service", vec![]),
+        ("verified", vec!["--chain-validation", "verified", "--trust-anchors", anchors.to_str().unwrap()]),
+    ] {
+        let data_dir = scratch(&format!("chains-{level}"));
+        let (_server, url, cert) = start(&data_dir, &extra);
+        let stdout = run("chains_e2e.py", &["merge", &url, &cert, roots.to_str().unwrap(), level]);
+        assert!(stdout.contains(&format!("chains merged at {level}:")), "{stdout}");
+        let _ = std::fs::remove_dir_all(&data_dir);
+    }
+    let _ = std::fs::remove_dir_all(&roots);
 }

@@ -89,3 +89,20 @@ pub fn every_error_maps_to_one_status_and_code(seen: &mut HashMap<String, Vec<u1
         statuses.push(status);
     }
 }
+
+/// A create's placeholder (the newest version of a request that has not
+/// completed) is disabled and has no `cer`, `kid`, `sid` or `x5t`; an issued
+/// version has them all. Its `id` ends in its own version either way.
+pub fn a_placeholder_has_no_certificate(bundle: &Value, placeholder: bool) {
+    let id = bundle["id"].as_str().unwrap_or_default();
+    let version = id.rsplit('/').next().unwrap_or_default();
+    assert!(version.len() == 32 && version.bytes().all(|b| b.is_ascii_hexdigit()), "id without a version: {bundle}");
+    for field in ["cer", "kid", "sid", "x5t"] {
+        assert_eq!(bundle[field].is_string(), !placeholder, "{field} of {bundle}");
+    }
+    if placeholder {
+        assert_eq!(bundle["attributes"]["enabled"], false, "an enabled placeholder: {bundle}");
+        let (nbf, created) = (bundle["attributes"]["nbf"].as_i64(), bundle["attributes"]["created"].as_i64());
+        assert_eq!(nbf, created.map(|c| c - 600), "placeholder nbf: {bundle}");
+    }
+}

@@ -19,7 +19,7 @@ pub enum Mode {
     Manual,
     /// A registered issuer: waits for the provider.
     Provider,
-    /// `Self`: the key holder signs at once.
+    /// `Self`: waits for the key holder to sign (or to confirm a cancellation).
     SelfSigned,
 }
 
@@ -64,8 +64,13 @@ pub struct ModelPending {
 pub struct ModelName {
     /// The pending object, if any. Its request is always the last one issued.
     pub pending: Option<ModelPending>,
-    /// How many certificate versions exist.
+    /// How many issued certificate versions exist.
     pub versions: usize,
+    /// Whether the name holds the disabled placeholder version of a request
+    /// that did not complete: made by every create, replaced by the version a
+    /// request completes into (or an import), kept when the pending object is
+    /// deleted, cancelled or failed.
+    pub placeholder: bool,
     /// How many requests were ever created for the name.
     pub requests: usize,
 }
@@ -285,12 +290,10 @@ fn step(name: &mut ModelName, transition: &Transition) -> Expect {
                 return Expect::refused(409, "Forbidden");
             }
             name.requests += 1;
-            // `Self` is signed by the key holder at once.
-            let status = if *mode == Mode::SelfSigned { Completed } else { InProgress };
-            if status == Completed {
-                name.versions += 1;
-            }
-            name.pending = Some(ModelPending { mode: *mode, status, cancellation_requested: false });
+            // Every request starts in progress, `Self` too: the service takes
+            // its time, and so may a surface.
+            name.pending = Some(ModelPending { mode: *mode, status: InProgress, cancellation_requested: false });
+            name.placeholder = true;
             Expect::ok(202)
         }
         Transition::Import { .. } => {
@@ -299,6 +302,7 @@ fn step(name: &mut ModelName, transition: &Transition) -> Expect {
             }
             name.pending = None;
             name.versions += 1;
+            name.placeholder = false;
             Expect::ok(200)
         }
         Transition::GetPending { request, .. } => {
@@ -318,11 +322,10 @@ fn step(name: &mut ModelName, transition: &Transition) -> Expect {
             if pending.status != InProgress {
                 return Expect::refused(400, "BadParameter");
             }
+            // Asked for, and still in progress: only the provider (or a merge,
+            // or a delete) ends the request.
             if *requested {
                 pending.cancellation_requested = true;
-                if pending.mode == Mode::Manual {
-                    pending.status = Cancelled;
-                }
             }
             Expect::ok(200)
         }
@@ -346,6 +349,7 @@ fn step(name: &mut ModelName, transition: &Transition) -> Expect {
                 ChainKind::ForCsrKey { .. } => {
                     pending.status = Completed;
                     name.versions += 1;
+                    name.placeholder = false;
                     Expect::ok(201)
                 }
                 ChainKind::OtherKey | ChainKind::Garbage => Expect::refused(400, "BadParameter"),
@@ -359,6 +363,7 @@ fn step(name: &mut ModelName, transition: &Transition) -> Expect {
             pending.status = match kind {
                 OutcomeKind::Issued => {
                     name.versions += 1;
+                    name.placeholder = false;
                     Completed
                 }
                 OutcomeKind::IssuedBadChain => Failed("Certificate issuer error".into()),
@@ -368,7 +373,7 @@ fn step(name: &mut ModelName, transition: &Transition) -> Expect {
             Expect::ok(200)
         }
         Transition::GetCertificate { .. } => {
-            if name.pending.is_some() || name.versions > 0 {
+            if name.placeholder || name.versions > 0 {
                 Expect::ok(200)
             } else {
                 Expect::refused(404, "CertificateNotFound")

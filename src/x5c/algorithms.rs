@@ -92,7 +92,9 @@ pub(crate) enum KeyKind {
     Ed25519,
 }
 
-fn params_absent_or_null(alg: &AlgorithmIdentifierOwned) -> bool {
+/// Whether an algorithm's parameters are absent or `NULL` (the two spellings
+/// of "none" encoders use for RSA).
+pub(crate) fn params_absent_or_null(alg: &AlgorithmIdentifierOwned) -> bool {
     match &alg.parameters {
         None => true,
         Some(any) => any.tag() == Tag::Null && any.value().is_empty(),

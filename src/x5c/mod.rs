@@ -1,24 +1,29 @@
-//! `x5c` chain validation: cryptographically real, grounded in RFC 5280, bounded.
+//! `x5c` chain handling: the live service's own checks by default, and real,
+//! bounded cryptographic validation grounded in RFC 5280 for embedders who
+//! want it.
 //!
-//! [`validate`] takes the `x5c` array as the service receives it (standard
-//! base64 of DER certificates), [`validate_der`] the DER bytes. Either returns
-//! the chain ordered leaf first, or a [`ChainError`] naming the `x5c` index at
-//! fault. The checks, in the order they run:
+//! [`validate`] takes the `x5c` array as the service receives it, [`validate_der`]
+//! the DER bytes. Either returns the chain ordered leaf first, or a
+//! [`ChainError`] naming the `x5c` index at fault. How much is checked is the
+//! policy's [`ChainValidation`] level:
 //!
-//! 1. sizes, before anything is decoded ([`Limits`]);
-//! 2. base64 and DER well-formedness, nothing after each certificate;
-//! 3. no certificate twice;
-//! 4. the leaf: the certificate whose public key equals the expected key (or,
-//!    with no expected key, the first);
-//! 5. a path from the leaf by issuer links, each link a signature that verifies
-//!    with the issuer's key over the TBS bytes *as they appear in the input*,
-//!    bounded by a budget of signature checks; every certificate must be on it;
-//! 6. on every certificate of the path: signature algorithm allowed and equal to
-//!    the one inside its TBS, keys strong enough, valid at the validation time,
-//!    no unknown critical extension; on every issuer: a v3 CA (`cA`, keyCertSign
-//!    when keyUsage is present, pathLenConstraint honoured);
-//! 7. with trust anchors: the path ends at an anchor or at a certificate an
-//!    anchor issued. Without, a self-signed top must verify its own signature.
+//! * [`Service`](ChainValidation::Service) (the default) — what the live
+//!   service checks: sizes, every element decodes (base64 of DER, or base64 of
+//!   the certificate's base64 or PEM text) and parses, and one certificate
+//!   carries the expected key. Nothing else refuses.
+//! * [`Verified`](ChainValidation::Verified) — also a cryptographically valid
+//!   path from the leaf, as `openssl verify` accepts one by default:
+//!   signatures over the TBS bytes *as they appear in the input*, issuers that
+//!   are CAs, pathLenConstraint, validity at the validation time, name
+//!   constraints, no unhandled critical extension; to the trust anchors, or
+//!   without them to the top of the chain given (whose self-signature is not
+//!   checked, so SHA-1 roots are fine).
+//! * [`Strict`](ChainValidation::Strict) — `Verified` plus the RFC 5280
+//!   profile (v3, key identifiers, critical basicConstraints on CAs, …), every
+//!   certificate on the path, and a self-signed top's own signature: what
+//!   x509-limbo measures.
+//!
+//! Work is bounded by a budget of signature checks and of name comparisons.
 
 mod algorithms;
 mod names;
@@ -56,9 +61,62 @@ impl Default for Limits {
     }
 }
 
+/// How much of an `x5c` chain is checked: one level, chosen by the embedder.
+/// `docs/x5c-validation.md` lists what each refuses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ChainValidation {
+    /// Exactly what the live service checks: every element decodes and parses,
+    /// and one certificate carries the expected key. The default.
+    #[default]
+    Service,
+    /// A cryptographically valid path from the leaf, as `openssl verify`
+    /// accepts one by default.
+    Verified,
+    /// `Verified` plus the RFC 5280 profile checks.
+    Strict,
+}
+
+impl ChainValidation {
+    /// Every level, weakest first.
+    pub const ALL: [ChainValidation; 3] =
+        [ChainValidation::Service, ChainValidation::Verified, ChainValidation::Strict];
+
+    /// The level's name: `service`, `verified` or `strict`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ChainValidation::Service => "service",
+            ChainValidation::Verified => "verified",
+            ChainValidation::Strict => "strict",
+        }
+    }
+}
+
+impl std::fmt::Display for ChainValidation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A level name that is not `service`, `verified` or `strict`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a chain validation level; use service, verified or strict")]
+pub struct UnknownLevel(pub String);
+
+impl std::str::FromStr for ChainValidation {
+    type Err = UnknownLevel;
+    fn from_str(text: &str) -> Result<Self, UnknownLevel> {
+        ChainValidation::ALL
+            .into_iter()
+            .find(|level| level.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| UnknownLevel(text.to_owned()))
+    }
+}
+
 /// What a chain is validated against.
 #[derive(Debug, Clone)]
 pub struct ChainPolicy<'a> {
+    /// How much is checked.
+    pub level: ChainValidation,
     /// Every certificate of the path must be valid at this instant.
     pub time: OffsetDateTime,
     /// The leaf's `SubjectPublicKeyInfo` (DER), e.g. the CSR's key. When absent,
@@ -77,16 +135,26 @@ pub struct ChainPolicy<'a> {
 }
 
 impl<'a> ChainPolicy<'a> {
-    /// A policy for `time` with no expected key, no anchors and default limits.
+    /// A policy at the default level ([`ChainValidation::Service`]) for `time`,
+    /// with no expected key, no anchors and default limits.
     pub fn at(time: OffsetDateTime) -> Self {
         Self {
+            level: ChainValidation::Service,
             time,
             expected_leaf_key: None,
             trust_anchors: &[],
             prepared_anchors: None,
-            require_all_on_path: true,
+            require_all_on_path: false,
             limits: Limits::default(),
         }
+    }
+
+    /// The same policy at another level. Whether every certificate given must
+    /// be on the path follows the level: only `Strict` wants it.
+    pub fn with_level(mut self, level: ChainValidation) -> Self {
+        self.level = level;
+        self.require_all_on_path = level == ChainValidation::Strict;
+        self
     }
 
     /// The same policy with anchors parsed beforehand.
@@ -113,8 +181,8 @@ impl<'a> ChainPolicy<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChainError {
-    /// The `x5c` is empty.
-    #[error("x5c is empty")]
+    /// The `x5c` is empty (or missing). The message is the service's.
+    #[error("Property x5c has invalid value X5C must has at least one valid item")]
     Empty,
     /// More certificates than [`Limits::max_certificates`].
     #[error("x5c has {count} certificates; at most {max} are allowed")]
@@ -164,8 +232,9 @@ pub enum ChainError {
         /// Index of the first occurrence.
         first: usize,
     },
-    /// No certificate carries the expected public key.
-    #[error("no certificate in x5c carries the request's public key")]
+    /// No certificate carries the expected public key. The message is the
+    /// service's.
+    #[error("Unable to parse X5c certificate chain and locate leaf certificate")]
     LeafKeyMismatch,
     /// More than one certificate carries the expected public key.
     #[error("x5c[{index}] carries the request's public key too; there must be one leaf")]
@@ -444,8 +513,13 @@ impl ValidatedChain {
     }
 }
 
-/// Decodes an `x5c` array of standard base64 strings, checking sizes before
-/// decoding anything.
+/// Decodes an `x5c` array as the service takes it. Each element is standard
+/// base64 of a DER certificate, or base64 of that certificate's own base64 or
+/// PEM text (what reading a `.crt` file's lines into bytes gives); ASCII
+/// whitespace inside an element is ignored, as the service's decoder ignores
+/// it. The result is always DER. Sizes are checked on the base64 lengths
+/// before anything is decoded, and the inner text is never longer than the
+/// element.
 pub fn decode(x5c: &[impl AsRef<str>], limits: &Limits) -> Result<Vec<Vec<u8>>, ChainError> {
     check_count(x5c.len(), limits)?;
     // Upper bounds from the base64 lengths, so nothing large is decoded.
@@ -460,10 +534,49 @@ pub fn decode(x5c: &[impl AsRef<str>], limits: &Limits) -> Result<Vec<Vec<u8>>, 
     if total > limits.max_total_len + 2 * x5c.len() {
         return Err(ChainError::ChainTooLarge { len: total, max: limits.max_total_len });
     }
-    x5c.iter()
-        .enumerate()
-        .map(|(index, entry)| STANDARD.decode(entry.as_ref()).map_err(|_| ChainError::Base64 { index }))
-        .collect()
+    x5c.iter().enumerate().map(|(index, entry)| decode_element(index, entry.as_ref())).collect()
+}
+
+/// Standard base64, ASCII whitespace ignored.
+fn base64_lenient(text: &[u8]) -> Option<Vec<u8>> {
+    if text.iter().any(u8::is_ascii_whitespace) {
+        let compact: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+        STANDARD.decode(compact).ok()
+    } else {
+        STANDARD.decode(text).ok()
+    }
+}
+
+/// The base64 body of a certificate's PEM text: what lies after its BEGIN
+/// line and before its END line, either of which may be missing (the
+/// JavaScript SDK's sample reads a `.crt` file's base64 lines and keeps the
+/// END line). Text past the END line must be empty: a second certificate in
+/// one element is not one certificate.
+fn pem_certificate_body(text: &str) -> &str {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let body = text.split_once(BEGIN).map_or(text, |(_, rest)| rest);
+    match body.split_once(END) {
+        Some((body, after)) if after.trim().is_empty() => body,
+        Some(_) => text,
+        None => body,
+    }
+}
+
+/// One element: DER as given, or the DER its base64 or PEM text spells. What
+/// is neither is returned as decoded, for the parser to refuse with its index.
+fn decode_element(index: usize, entry: &str) -> Result<Vec<u8>, ChainError> {
+    let bytes = base64_lenient(entry.as_bytes()).ok_or(ChainError::Base64 { index })?;
+    // A DER certificate starts with a SEQUENCE tag; text never does.
+    if bytes.first() == Some(&0x30) {
+        return Ok(bytes);
+    }
+    let Ok(text) = std::str::from_utf8(&bytes) else { return Ok(bytes) };
+    let body = pem_certificate_body(text);
+    match base64_lenient(body.as_bytes()) {
+        Some(der) if der.first() == Some(&0x30) => Ok(der),
+        _ => Ok(bytes),
+    }
 }
 
 fn check_count(count: usize, limits: &Limits) -> Result<(), ChainError> {
@@ -476,13 +589,13 @@ fn check_count(count: usize, limits: &Limits) -> Result<(), ChainError> {
     Ok(())
 }
 
-/// Validates an `x5c` of standard base64 strings.
+/// Validates an `x5c` as the service receives it (see [`decode`]).
 pub fn validate(x5c: &[impl AsRef<str>], policy: &ChainPolicy<'_>) -> Result<ValidatedChain, ChainError> {
     let der = decode(x5c, &policy.limits)?;
     validate_der(&der, policy)
 }
 
-/// Validates an `x5c` of DER certificates.
+/// Validates an `x5c` of DER certificates at the policy's level.
 pub fn validate_der(x5c: &[impl AsRef<[u8]>], policy: &ChainPolicy<'_>) -> Result<ValidatedChain, ChainError> {
     let limits = &policy.limits;
     check_count(x5c.len(), limits)?;
@@ -503,42 +616,105 @@ pub fn validate_der(x5c: &[impl AsRef<[u8]>], policy: &ChainPolicy<'_>) -> Resul
         .enumerate()
         .map(|(index, der)| parse_certificate(index, der.as_ref()))
         .collect::<Result<Vec<_>, _>>()?;
-    for (index, cert) in certs.iter().enumerate() {
-        if let Some(first) = certs.iter().take(index).position(|c| c.der == cert.der) {
-            return Err(ChainError::Duplicate { index, first });
-        }
-    }
-    let parsed_here;
-    let anchors: &[Parsed<'_>] = match policy.prepared_anchors {
-        Some(prepared) => &prepared.parsed,
-        None => {
-            parsed_here = TrustAnchors::parse(policy.trust_anchors)?;
-            &parsed_here.parsed
-        }
-    };
+    let expected_key = policy.expected_leaf_key.map(PublicKey::new);
 
-    let leaf = find_leaf(&certs, policy.expected_leaf_key)?;
-    let search = PathSearch {
-        certs: &certs,
-        anchors,
-        time: policy.time.unix_timestamp(),
-        budget: std::cell::Cell::new(limits.max_signature_checks),
-        budget_total: limits.max_signature_checks,
+    let path = if policy.level == ChainValidation::Service {
+        let leaf = match &expected_key {
+            None => 0,
+            Some(key) => certs.iter().position(|c| key.matches(c)).ok_or(ChainError::LeafKeyMismatch)?,
+        };
+        order_by_names(&certs, leaf)
+    } else {
+        // `Strict` refuses a certificate given twice; `Verified`, as
+        // `openssl verify`, builds its path over them.
+        for (index, cert) in certs.iter().enumerate().filter(|_| policy.level == ChainValidation::Strict) {
+            if let Some(first) = certs.iter().take(index).position(|c| c.der == cert.der) {
+                return Err(ChainError::Duplicate { index, first });
+            }
+        }
+        let parsed_here;
+        let anchors: &[Parsed<'_>] = match policy.prepared_anchors {
+            Some(prepared) => &prepared.parsed,
+            None => {
+                parsed_here = TrustAnchors::parse(policy.trust_anchors)?;
+                &parsed_here.parsed
+            }
+        };
+        let leaf = find_leaf(&certs, expected_key.as_ref())?;
+        let search = PathSearch {
+            certs: &certs,
+            anchors,
+            strict: policy.level == ChainValidation::Strict,
+            time: policy.time.unix_timestamp(),
+            budget: std::cell::Cell::new(limits.max_signature_checks),
+            budget_total: limits.max_signature_checks,
+        };
+        let path = search.build(leaf)?;
+        if let Some(index) = (0..certs.len()).find(|i| policy.require_all_on_path && !path.contains(i)) {
+            return Err(ChainError::NotOnPath { index });
+        }
+        path
     };
-    let path = search.build(leaf)?;
-
-    if let Some(index) = (0..certs.len()).find(|i| policy.require_all_on_path && !path.contains(i)) {
-        return Err(ChainError::NotOnPath { index });
-    }
-    let (not_before, not_after) = certs.get(leaf).map(|c| (c.not_before, c.not_after)).unwrap_or_default();
+    let leaf = path.first().and_then(|&i| certs.get(i));
+    let (not_before, not_after) = leaf.map(|c| (c.not_before, c.not_after)).unwrap_or_default();
     Ok(ValidatedChain { certificates: x5c.iter().map(|c| c.as_ref().to_vec()).collect(), path, not_before, not_after })
 }
 
-fn find_leaf(certs: &[Parsed<'_>], expected: Option<&[u8]>) -> Result<usize, ChainError> {
+/// The `Service` level's order: the leaf, then each certificate whose subject
+/// is the issuer of the one before (names only, no signature), then the rest
+/// in the order given. Every certificate appears once.
+fn order_by_names(certs: &[Parsed<'_>], leaf: usize) -> Vec<usize> {
+    let mut order = vec![leaf];
+    let mut top = leaf;
+    while let Some(cert) = certs.get(top).filter(|c| !c.self_issued) {
+        match certs.iter().find(|c| c.subject == cert.issuer && !order.contains(&c.index)) {
+            Some(issuer) => {
+                order.push(issuer.index);
+                top = issuer.index;
+            }
+            None => break,
+        }
+    }
+    let rest: Vec<usize> = (0..certs.len()).filter(|i| !order.contains(i)).collect();
+    order.extend(rest);
+    order
+}
+
+/// The expected leaf key, compared by what it is rather than by its exact
+/// encoding: the same algorithm, parameters and key bits. (An RSA key's
+/// `NULL` parameters are sometimes omitted by encoders; both forms match.)
+struct PublicKey<'a> {
+    der: &'a [u8],
+    parsed: Option<x509_cert::spki::SubjectPublicKeyInfoOwned>,
+}
+
+impl<'a> PublicKey<'a> {
+    fn new(der: &'a [u8]) -> Self {
+        use x509_cert::der::Decode as _;
+        Self { der, parsed: x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(der).ok() }
+    }
+
+    fn matches(&self, cert: &Parsed<'_>) -> bool {
+        if cert.spki_der == self.der {
+            return true;
+        }
+        let Some(key) = &self.parsed else { return false };
+        let absent_or_null = |p: &Option<x509_cert::der::Any>| {
+            p.as_ref()
+                .is_none_or(|p| x509_cert::der::Tagged::tag(p) == x509_cert::der::Tag::Null && p.value().is_empty())
+        };
+        key.algorithm.oid == cert.spki.algorithm.oid
+            && key.subject_public_key == cert.spki.subject_public_key
+            && (key.algorithm.parameters == cert.spki.algorithm.parameters
+                || (absent_or_null(&key.algorithm.parameters) && absent_or_null(&cert.spki.algorithm.parameters)))
+    }
+}
+
+fn find_leaf(certs: &[Parsed<'_>], expected: Option<&PublicKey<'_>>) -> Result<usize, ChainError> {
     let Some(key) = expected else {
         return Ok(0);
     };
-    let mut matching = certs.iter().filter(|c| c.spki_der == key).map(|c| c.index);
+    let mut matching = certs.iter().filter(|c| key.matches(c)).map(|c| c.index);
     let leaf = matching.next().ok_or(ChainError::LeafKeyMismatch)?;
     if let Some(index) = matching.next() {
         return Err(ChainError::AmbiguousLeaf { index });
@@ -551,6 +727,8 @@ const ROOT_AKI: &str = "a self-signed root's authorityKeyIdentifier must be its 
 struct PathSearch<'p, 'a> {
     certs: &'p [Parsed<'a>],
     anchors: &'p [Parsed<'p>],
+    /// The `Strict` level: the RFC 5280 profile too.
+    strict: bool,
     time: i64,
     budget: std::cell::Cell<usize>,
     budget_total: usize,
@@ -569,23 +747,34 @@ impl PathSearch<'_, '_> {
         self.certs.get(index).ok_or(ChainError::NotOnPath { index })
     }
 
-    /// Checks one certificate on its own: algorithms, keys, time, extensions.
+    /// Checks one certificate on its own: algorithms, time, extensions and,
+    /// at the `Strict` level, keys and the RFC 5280 profile. (The algorithm
+    /// and key of every signature relied on are checked when it is verified.)
     fn check_certificate(&self, cert: &Parsed<'_>) -> Result<(), ChainError> {
         let index = cert.index;
         if cert.outer_algorithm != cert.tbs_algorithm {
             return Err(ChainError::AlgorithmMismatch { index });
         }
-        algorithms::check_signature_algorithm(&cert.outer_algorithm)
-            .map_err(|e| ChainError::from_algorithm(index, e))?;
-        algorithms::key_kind(&cert.spki).map_err(|e| ChainError::from_algorithm(index, e))?;
+        if self.strict {
+            algorithms::check_signature_algorithm(&cert.outer_algorithm)
+                .map_err(|e| ChainError::from_algorithm(index, e))?;
+            algorithms::key_kind(&cert.spki).map_err(|e| ChainError::from_algorithm(index, e))?;
+        }
         if self.time < cert.not_before {
             return Err(ChainError::NotYetValid { index });
         }
         if self.time > cert.not_after {
             return Err(ChainError::Expired { index });
         }
-        if let Some(oid) = &cert.unknown_critical {
+        let critical = if self.strict { &cert.unknown_critical } else { &cert.unhandled_critical };
+        if let Some(oid) = critical {
             return Err(ChainError::UnknownCriticalExtension { index, oid: oid.clone() });
+        }
+        if !self.strict {
+            return match cert.malformed_extension {
+                Some(reason) => Err(ChainError::Nonconforming { index, reason }),
+                None => Ok(()),
+            };
         }
         if let Some(reason) = cert.defect {
             return Err(ChainError::Nonconforming { index, reason });
@@ -611,20 +800,26 @@ impl PathSearch<'_, '_> {
         Ok(())
     }
 
-    /// Whether a trust anchor may end a path: valid now, a conforming CA.
+    /// Whether a trust anchor may end a path: valid now, a CA (at the
+    /// `Strict` level, a conforming one).
     fn check_anchor(&self, anchor: &Parsed<'_>) -> Result<(), ChainError> {
         let refuse = |reason| Err(ChainError::TrustAnchorRefused { anchor: anchor.index, reason });
         if self.time < anchor.not_before || self.time > anchor.not_after {
             return refuse("it is not valid at the validation time");
         }
-        if let Some(reason) = anchor.defect {
-            return refuse(reason);
-        }
-        if anchor.unknown_critical.is_some() {
+        let critical = if self.strict { &anchor.unknown_critical } else { &anchor.unhandled_critical };
+        if critical.is_some() {
             return refuse("it has a critical extension that is not understood");
         }
-        if anchor.root_aki_mismatch {
-            return refuse(ROOT_AKI);
+        if self.strict {
+            if let Some(reason) = anchor.defect {
+                return refuse(reason);
+            }
+            if anchor.root_aki_mismatch {
+                return refuse(ROOT_AKI);
+            }
+        } else if let Some(reason) = anchor.malformed_extension {
+            return refuse(reason);
         }
 
         match self.check_ca(anchor) {
@@ -634,9 +829,25 @@ impl PathSearch<'_, '_> {
         }
     }
 
-    /// The rules every CA certificate keeps, wherever it stands.
+    /// The rules every CA certificate keeps, wherever it stands. At the
+    /// `Verified` level they are `openssl verify`'s: keyUsage, when present,
+    /// has keyCertSign; basicConstraints, when present, says `cA`; without
+    /// it, a version 1 self-issued certificate (an old root) or one whose
+    /// keyUsage has keyCertSign is a CA. `Strict` wants a v3 CA with critical
+    /// basicConstraints, a subjectKeyIdentifier and a subject.
     fn check_ca(&self, ca: &Parsed<'_>) -> Result<(), ChainError> {
         let index = ca.index;
+        if !self.strict {
+            if ca.key_usage_lacks_cert_sign {
+                return Err(ChainError::KeyCertSignMissing { index });
+            }
+            let is_ca = if ca.has_basic_constraints {
+                ca.is_ca
+            } else {
+                (ca.version == 0 && ca.self_issued) || ca.has_key_usage
+            };
+            return if is_ca { Ok(()) } else { Err(ChainError::NotCa { index }) };
+        }
         if !ca.is_ca {
             return Err(ChainError::NotCa { index });
         }
@@ -664,15 +875,19 @@ impl PathSearch<'_, '_> {
     }
 
     fn check_issuer(&self, issuer: &Parsed<'_>, path: &[usize]) -> Result<(), ChainError> {
-        let index = issuer.index;
         self.check_ca(issuer)?;
-        if let Some(allowed) = issuer.path_len {
-            let found = self.intermediates_below(path);
-            if found > usize::from(allowed) {
-                return Err(ChainError::PathLenExceeded { index, allowed, found });
+        self.check_path_len(issuer, path, issuer.index)
+    }
+
+    /// `ca`'s pathLenConstraint against the intermediates below it on `path`;
+    /// a breach names `index`.
+    fn check_path_len(&self, ca: &Parsed<'_>, path: &[usize], index: usize) -> Result<(), ChainError> {
+        match ca.path_len {
+            Some(allowed) if self.intermediates_below(path) > usize::from(allowed) => {
+                Err(ChainError::PathLenExceeded { index, allowed, found: self.intermediates_below(path) })
             }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Name constraints along a complete path (and its anchor).
@@ -745,7 +960,11 @@ impl PathSearch<'_, '_> {
             if had_candidate {
                 return Err(best.unwrap_or(ChainError::BadSignature { index: top_index }));
             }
-            if top.self_issued {
+            // The top of the chain given is its anchor. `Strict` checks a
+            // self-signed top's own signature and key identifier; `Verified`,
+            // as `openssl verify` with that top as its trust anchor, does not
+            // (public roots are often SHA-1 self-signed).
+            if top.self_issued && self.strict {
                 if !self.verify(top, top)? {
                     return Err(ChainError::BadSignature { index: top_index });
                 }
@@ -765,12 +984,7 @@ impl PathSearch<'_, '_> {
                 // An anchor's constraints are not enforced (RFC 5280 §6.1: the
                 // anchor is input to the algorithm, not part of the path), but a
                 // path longer than its pathLenConstraint allows is still refused.
-                if let Some(allowed) = anchor.path_len {
-                    let found = self.intermediates_below(path);
-                    if found > usize::from(allowed) {
-                        return Err(ChainError::PathLenExceeded { index: top_index, allowed, found });
-                    }
-                }
+                self.check_path_len(anchor, path, top_index)?;
                 self.check_names(path, Some(anchor))
             })();
             match attempt {

@@ -4,7 +4,7 @@
 //! A constraint or name of another form on both sides is refused rather than
 //! ignored.
 
-use der::{Encode, Reader, SliceReader};
+use der::{Decode, Encode, Reader, SliceReader};
 use x509_cert::ext::pkix::constraints::name::{GeneralSubtree, NameConstraints};
 use x509_cert::ext::pkix::name::GeneralName;
 
@@ -41,7 +41,91 @@ fn kind(name: &GeneralName) -> Kind {
 enum Subject<'a> {
     /// The subject distinguished name, as its RDNs (DER each).
     Directory(Vec<&'a [u8]>),
+    /// An `emailAddress` attribute of the subject: `rfc822Name` constraints
+    /// apply to it (RFC 5280 §4.2.1.10), as `openssl verify` applies them.
+    EmailAttribute(String),
     General(&'a GeneralName),
+}
+
+/// `emailAddress` (PKCS #9), the attribute type's DER.
+const EMAIL_ADDRESS: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01];
+
+/// The attributes of an RDN: each type's OID and value, as their DER TLVs.
+fn attributes(rdn: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
+    let mut reader = SliceReader::new(rdn).ok()?;
+    let header = der::Header::decode(&mut reader).ok()?;
+    if header.tag() != der::Tag::Set {
+        return None;
+    }
+    let body = reader.read_slice(header.length()).ok()?;
+    let mut inner = SliceReader::new(body).ok()?;
+    let mut out = Vec::new();
+    while !inner.is_finished() {
+        let pair = inner.sequence(|r| Ok::<_, der::Error>((r.tlv_bytes()?, r.tlv_bytes()?))).ok()?;
+        out.push(pair);
+    }
+    Some(out)
+}
+
+/// A string attribute value compared as RFC 5280 §7.1 asks: decoded from its
+/// string type, leading and trailing spaces removed, inner runs of spaces
+/// made one, case folded. `None` for a value that is not a string.
+fn normalized(value: &[u8]) -> Option<String> {
+    let mut reader = SliceReader::new(value).ok()?;
+    let header = der::Header::decode(&mut reader).ok()?;
+    let body = reader.read_slice(header.length()).ok()?;
+    let text: String = match header.tag() {
+        der::Tag::Utf8String | der::Tag::PrintableString | der::Tag::Ia5String | der::Tag::VisibleString => {
+            std::str::from_utf8(body).ok()?.to_owned()
+        }
+        der::Tag::TeletexString => body.iter().map(|&b| char::from(b)).collect(),
+        der::Tag::BmpString => {
+            let units = body
+                .chunks(2)
+                .map(|c| Some(u16::from_be_bytes([c.first().copied()?, c.get(1).copied()?])))
+                .collect::<Option<Vec<u16>>>()?;
+            String::from_utf16(&units).ok()?
+        }
+        _ => return None,
+    };
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(collapsed.to_lowercase())
+}
+
+/// Whether two RDNs are the same: the same bytes, or the same attributes with
+/// values equal as normalized strings (or as bytes, for other values).
+fn rdn_equal(a: &[u8], b: &[u8]) -> bool {
+    if a == b {
+        return true;
+    }
+    let (Some(a), Some(b)) = (attributes(a), attributes(b)) else { return false };
+    a.len() == b.len()
+        && a.iter().all(|(oid, value)| {
+            b.iter().any(|(other_oid, other)| {
+                oid == other_oid && (value == other || normalized(value).is_some_and(|v| Some(v) == normalized(other)))
+            })
+        })
+}
+
+/// Whether `constraint`'s RDNs begin `subject`'s.
+fn rdn_prefix(constraint: &[&[u8]], subject: &[&[u8]]) -> bool {
+    constraint.len() <= subject.len() && constraint.iter().zip(subject).all(|(a, b)| rdn_equal(a, b))
+}
+
+/// The subject's `emailAddress` values.
+fn subject_emails(subject: &[&[u8]]) -> Vec<String> {
+    subject
+        .iter()
+        .filter_map(|rdn| attributes(rdn))
+        .flatten()
+        .filter(|(oid, _)| *oid == EMAIL_ADDRESS)
+        .filter_map(|(_, value)| {
+            let mut reader = SliceReader::new(value).ok()?;
+            let header = der::Header::decode(&mut reader).ok()?;
+            let body = reader.read_slice(header.length()).ok()?;
+            std::str::from_utf8(body).ok().map(str::to_owned)
+        })
+        .collect()
 }
 
 /// The RDNs of a DER `Name`.
@@ -136,15 +220,16 @@ fn covers(subtree: &GeneralSubtree, name: &Subject<'_>, excluding: bool) -> Resu
         (GeneralName::Rfc822Name(c), Subject::General(GeneralName::Rfc822Name(n))) => {
             Ok(email_matches(c.as_str(), n.as_str()))
         }
+        (GeneralName::Rfc822Name(c), Subject::EmailAttribute(n)) => Ok(email_matches(c.as_str(), n)),
         (GeneralName::DirectoryName(c), Subject::Directory(subject)) => {
             let der = c.to_der().map_err(|_| Invalid)?;
             let constraint = rdns(&der).ok_or(Invalid)?;
-            Ok(constraint.len() <= subject.len() && constraint.iter().zip(subject).all(|(a, b)| a == b))
+            Ok(rdn_prefix(&constraint, subject))
         }
         (GeneralName::DirectoryName(c), Subject::General(GeneralName::DirectoryName(n))) => {
             let (c, n) = (c.to_der().map_err(|_| Invalid)?, n.to_der().map_err(|_| Invalid)?);
             let (c, n) = (rdns(&c).ok_or(Invalid)?, rdns(&n).ok_or(Invalid)?);
-            Ok(c.len() <= n.len() && c.iter().zip(&n).all(|(a, b)| a == b))
+            Ok(rdn_prefix(&c, &n))
         }
         // Same kind, but a form this validator does not compare.
         _ => Err(Invalid),
@@ -154,6 +239,7 @@ fn covers(subtree: &GeneralSubtree, name: &Subject<'_>, excluding: bool) -> Resu
 fn subject_kind(name: &Subject<'_>) -> Kind {
     match name {
         Subject::Directory(_) => Kind::Directory,
+        Subject::EmailAttribute(_) => Kind::Email,
         Subject::General(g) => kind(g),
     }
 }
@@ -165,6 +251,7 @@ fn check_one(constraints: &NameConstraints, ca_index: usize, constrained: &Parse
     if !constrained.subject_empty {
         let subject = rdns(constrained.subject)
             .ok_or(ChainError::Malformed { index: constrained.index, detail: "the subject is not a Name".into() })?;
+        names.extend(subject_emails(&subject).into_iter().map(Subject::EmailAttribute));
         names.push(Subject::Directory(subject));
     }
     names.extend(constrained.subject_alt_names.iter().map(Subject::General));

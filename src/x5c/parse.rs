@@ -25,6 +25,18 @@ const AUTHORITY_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
 /// those that only describe the certificate (names, key identifiers, usages).
 const UNDERSTOOD: [Oid; 7] =
     [BASIC_CONSTRAINTS, KEY_USAGE, EXT_KEY_USAGE, SUBJECT_ALT_NAME, SUBJECT_KEY_ID, AUTHORITY_KEY_ID, NAME_CONSTRAINTS];
+/// Further extensions a critical flag does not refuse at the `Verified` level,
+/// as `openssl verify` handles them by default: certificate policies, policy
+/// mappings, policy constraints, inhibitAnyPolicy, Netscape certificate type.
+/// (proxyCertInfo is not among them: `openssl verify` refuses proxy
+/// certificates by default.)
+const HANDLED_BY_OPENSSL: [Oid; 5] = [
+    Oid::new_unwrap("2.5.29.32"),
+    Oid::new_unwrap("2.5.29.33"),
+    Oid::new_unwrap("2.5.29.36"),
+    Oid::new_unwrap("2.5.29.54"),
+    Oid::new_unwrap("2.16.840.1.113730.1.1"),
+];
 
 /// One certificate of an `x5c` (or a trust anchor), decoded.
 pub(crate) struct Parsed<'a> {
@@ -40,12 +52,25 @@ pub(crate) struct Parsed<'a> {
     pub subject: &'a [u8],
     pub issuer: &'a [u8],
     pub self_issued: bool,
+    /// 0 for v1, 1 for v2, 2 for v3.
+    pub version: u8,
     pub not_before: i64,
     pub not_after: i64,
+    /// basicConstraints says `cA` (v3 only).
     pub is_ca: bool,
+    /// basicConstraints is present (v3 only).
+    pub has_basic_constraints: bool,
+    /// keyUsage is present.
+    pub has_key_usage: bool,
     pub path_len: Option<u8>,
     pub key_usage_lacks_cert_sign: bool,
+    /// A critical extension outside [`UNDERSTOOD`], or an extension twice.
     pub unknown_critical: Option<String>,
+    /// A critical extension neither understood nor handled as `openssl verify`
+    /// handles it, or an extension twice: what the `Verified` level refuses.
+    pub unhandled_critical: Option<String>,
+    /// An extension the validator reads whose value does not decode.
+    pub malformed_extension: Option<&'static str>,
     /// basicConstraints is present and critical.
     pub basic_constraints_critical: bool,
     pub has_subject_key_id: bool,
@@ -89,6 +114,10 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
     let mut path_len = None;
     let mut key_usage_lacks_cert_sign = false;
     let mut unknown_critical = None;
+    let mut unhandled_critical = None;
+    let mut malformed_extension = None;
+    let mut has_basic_constraints = false;
+    let mut has_key_usage = false;
     let mut basic_constraints_critical = false;
     let mut key_cert_sign = false;
     let mut subject_key_id: Option<Vec<u8>> = None;
@@ -102,23 +131,47 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
     for ext in &raw.extensions {
         if seen.contains(&&ext.extn_id) {
             unknown_critical.get_or_insert_with(|| ext.extn_id.to_string());
+            unhandled_critical.get_or_insert_with(|| ext.extn_id.to_string());
         }
         seen.push(&ext.extn_id);
         match ext.extn_id {
-            BASIC_CONSTRAINTS => {
-                let bc = BasicConstraints::from_der(ext.extn_value).map_err(malformed)?;
-                is_ca = bc.ca;
-                path_len = bc.path_len_constraint;
-                basic_constraints_critical = ext.critical;
-            }
-            KEY_USAGE => {
-                let ku = KeyUsage::from_der(ext.extn_value).map_err(malformed)?;
-                key_cert_sign = ku.0.contains(KeyUsages::KeyCertSign);
-                key_usage_lacks_cert_sign = !key_cert_sign;
-            }
+            // A value that does not decode refuses the certificate at the
+            // `Verified` and `Strict` levels (`malformed_extension`); the
+            // service's level does not look at it.
+            BASIC_CONSTRAINTS => match BasicConstraints::from_der(ext.extn_value) {
+                Ok(bc) => {
+                    is_ca = bc.ca;
+                    has_basic_constraints = true;
+                    path_len = bc.path_len_constraint;
+                    basic_constraints_critical = ext.critical;
+                }
+                Err(_) => flag_malformed(
+                    &mut defects,
+                    &mut malformed_extension,
+                    "basicConstraints is malformed (RFC 5280 §4.2.1.9)",
+                ),
+            },
+            KEY_USAGE => match KeyUsage::from_der(ext.extn_value) {
+                Ok(ku) => {
+                    has_key_usage = true;
+                    key_cert_sign = ku.0.contains(KeyUsages::KeyCertSign);
+                    key_usage_lacks_cert_sign = !key_cert_sign;
+                }
+                Err(_) => {
+                    // Read as "no keyCertSign", so it cannot sign below.
+                    has_key_usage = true;
+                    key_usage_lacks_cert_sign = true;
+                    flag_malformed(&mut defects, &mut malformed_extension, "keyUsage is malformed (RFC 5280 §4.2.1.3)");
+                }
+            },
             EXT_KEY_USAGE => match ExtendedKeyUsage::from_der(ext.extn_value) {
                 Ok(eku) if !eku.0.is_empty() => {}
-                _ => defects.push("extKeyUsage is malformed or empty (RFC 5280 §4.2.1.12)"),
+                Ok(_) => defects.push("extKeyUsage is empty (RFC 5280 §4.2.1.12)"),
+                Err(_) => flag_malformed(
+                    &mut defects,
+                    &mut malformed_extension,
+                    "extKeyUsage is malformed (RFC 5280 §4.2.1.12)",
+                ),
             },
             SUBJECT_ALT_NAME => match SubjectAltName::from_der(ext.extn_value) {
                 Ok(san) if !san.0.is_empty() => {
@@ -130,16 +183,30 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
                     }
                     subject_alt_names = san.0;
                 }
-                _ => defects.push("subjectAltName is malformed or empty (RFC 5280 §4.2.1.6)"),
+                Ok(_) => defects.push("subjectAltName is empty (RFC 5280 §4.2.1.6)"),
+                Err(_) => flag_malformed(
+                    &mut defects,
+                    &mut malformed_extension,
+                    "subjectAltName is malformed (RFC 5280 §4.2.1.6)",
+                ),
             },
             SUBJECT_KEY_ID => match SubjectKeyIdentifier::from_der(ext.extn_value) {
                 Ok(ski) if !ext.critical => subject_key_id = Some(ski.0.as_bytes().to_vec()),
-                _ => defects.push("subjectKeyIdentifier is critical or malformed (RFC 5280 §4.2.1.2)"),
+                Ok(_) => defects.push("subjectKeyIdentifier is critical (RFC 5280 §4.2.1.2)"),
+                Err(_) => flag_malformed(
+                    &mut defects,
+                    &mut malformed_extension,
+                    "subjectKeyIdentifier is malformed (RFC 5280 §4.2.1.2)",
+                ),
             },
             AUTHORITY_KEY_ID => match AuthorityKeyIdentifier::from_der(ext.extn_value) {
                 Ok(aki) if !ext.critical && aki.key_identifier.is_some() => authority_key_id = Some(aki),
-                _ => defects
-                    .push("authorityKeyIdentifier is critical, malformed or lacks keyIdentifier (RFC 5280 §4.2.1.1)"),
+                Ok(_) => defects.push("authorityKeyIdentifier is critical or lacks keyIdentifier (RFC 5280 §4.2.1.1)"),
+                Err(_) => flag_malformed(
+                    &mut defects,
+                    &mut malformed_extension,
+                    "authorityKeyIdentifier is malformed (RFC 5280 §4.2.1.1)",
+                ),
             },
             NAME_CONSTRAINTS => {
                 has_name_constraints = true;
@@ -154,20 +221,40 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
                         if nc.permitted_subtrees.as_ref().is_some_and(Vec::is_empty)
                             || nc.excluded_subtrees.as_ref().is_some_and(Vec::is_empty) =>
                     {
+                        // A profile defect; the other list still binds the
+                        // names below (an empty list constrains nothing).
                         defects.push("nameConstraints has an empty list of subtrees (RFC 5280 §4.2.1.10)");
+                        name_constraints = Some(nc);
                     }
-                    Ok(_) if !ext.critical => defects.push("nameConstraints must be critical (RFC 5280 §4.2.1.10)"),
-                    Ok(nc) => name_constraints = Some(nc),
-                    Err(_) => defects.push("nameConstraints is malformed (RFC 5280 §4.2.1.10)"),
+                    Ok(nc) => {
+                        // Applied at every level that checks paths, critical
+                        // or not; the profile's criticality rule is a defect.
+                        if !ext.critical {
+                            defects.push("nameConstraints must be critical (RFC 5280 §4.2.1.10)");
+                        }
+                        name_constraints = Some(nc);
+                    }
+                    Err(_) => flag_malformed(
+                        &mut defects,
+                        &mut malformed_extension,
+                        "nameConstraints is malformed (RFC 5280 §4.2.1.10)",
+                    ),
                 }
             }
             AUTHORITY_INFO_ACCESS if AuthorityInfoAccessSyntax::from_der(ext.extn_value).is_err() => {
-                defects.push("authorityInfoAccess is malformed (RFC 5280 §4.2.2.1)");
+                flag_malformed(
+                    &mut defects,
+                    &mut malformed_extension,
+                    "authorityInfoAccess is malformed (RFC 5280 §4.2.2.1)",
+                );
             }
             _ => {}
         }
         if ext.critical && !UNDERSTOOD.contains(&ext.extn_id) {
             unknown_critical.get_or_insert_with(|| ext.extn_id.to_string());
+            if !HANDLED_BY_OPENSSL.contains(&ext.extn_id) {
+                unhandled_critical.get_or_insert_with(|| ext.extn_id.to_string());
+            }
         }
     }
     // basicConstraints means nothing outside v3 (RFC 5280 §4.1.2.1).
@@ -203,6 +290,7 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
         tbs_algorithm: raw.algorithm,
         outer_algorithm,
         self_issued,
+        version: raw.version,
         spki,
         spki_der,
         subject,
@@ -210,9 +298,13 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
         not_before: seconds(&validity.not_before),
         not_after: seconds(&validity.not_after),
         is_ca: v3 && is_ca,
+        has_basic_constraints: v3 && has_basic_constraints,
+        has_key_usage,
         path_len,
         key_usage_lacks_cert_sign,
         unknown_critical,
+        unhandled_critical,
+        malformed_extension,
         basic_constraints_critical,
         has_subject_key_id: subject_key_id.is_some(),
         has_authority_key_id: authority_key_id.is_some(),
@@ -226,23 +318,20 @@ pub(crate) fn parse_certificate(index: usize, der: &[u8]) -> Result<Parsed<'_>, 
     })
 }
 
+/// Records a defect that is also a malformed extension (what the `Verified`
+/// level refuses besides the profile).
+fn flag_malformed(defects: &mut Vec<&'static str>, first: &mut Option<&'static str>, defect: &'static str) {
+    first.get_or_insert(defect);
+    defects.push(defect);
+}
+
 /// Whether a DNS name in a subjectAltName is a preferred-syntax host name
 /// (letters, digits, hyphens; labels of 1–63), optionally `*.`-prefixed.
 fn general_name_well_formed(name: &GeneralName) -> bool {
-    let GeneralName::DnsName(dns) = name else {
-        return true;
-    };
-    let dns = dns.as_str();
-    let host = dns.strip_prefix("*.").unwrap_or(dns);
-    !host.is_empty()
-        && dns.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+    match name {
+        GeneralName::DnsName(dns) => crate::policy::is_host_name(dns.as_str(), false),
+        _ => true,
+    }
 }
 
 /// A `TBSCertificate` read field by field, keeping names and the key as the

@@ -53,6 +53,43 @@ impl Holder {
     }
 }
 
+/// The test's key signs `Self` certificates for its own CSRs; it makes and
+/// imports no keys.
+impl pending_certificate::KeyHolder for Holder {
+    fn create_key(
+        &mut self,
+        _name: &CertificateName,
+        _request: &pending_certificate::KeyRequest,
+    ) -> Result<Csr, pending_certificate::KeyHolderError> {
+        Err(pending_certificate::KeyHolderError::Rejected("this holder makes no keys".into()))
+    }
+
+    fn sign_self(
+        &mut self,
+        _name: &CertificateName,
+        csr: &Csr,
+        request: &pending_certificate::KeyRequest,
+        now: OffsetDateTime,
+    ) -> Result<Vec<u8>, pending_certificate::KeyHolderError> {
+        assert_eq!(csr.public_key(), self.key.subject_public_key_info(), "a CSR of another key");
+        let mut params = CertificateParams::new(request.dns_names.clone()).unwrap();
+        params.distinguished_name = dn(request.subject.trim_start_matches("CN="));
+        params.not_before = now - time::Duration::minutes(10);
+        params.not_after = now + time::Duration::days(365);
+        Ok(params.self_signed(&self.key).unwrap().der().to_vec())
+    }
+
+    fn import(
+        &mut self,
+        _name: &CertificateName,
+        _content: &pending_certificate::ImportContent<'_>,
+    ) -> Result<pending_certificate::ImportedKey, pending_certificate::KeyHolderError> {
+        Err(pending_certificate::KeyHolderError::Rejected("this holder imports nothing".into()))
+    }
+
+    fn discard(&mut self, _public_key: &[u8]) {}
+}
+
 pub fn dn(common_name: &str) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, common_name);
@@ -173,6 +210,8 @@ impl Ca {
 /// Hash functions a signature scheme can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hash {
+    /// Only for ECDSA: what old roots are signed with.
+    Sha1,
     Sha256,
     Sha384,
     Sha512,
@@ -193,8 +232,12 @@ fn hex(text: &str) -> Vec<u8> {
 /// The DER `AlgorithmIdentifier` of a scheme (RSA-PSS with MGF1 of the same
 /// hash and a salt as long as the hash, as RFC 4055 recommends).
 pub fn algorithm_id(scheme: Scheme) -> Vec<u8> {
+    if scheme == Scheme::Ecdsa(Hash::Sha1) {
+        return hex("300906072a8648ce3d0401");
+    }
     let (hash_oid, hash_len) = match scheme {
         Scheme::RsaPkcs1(h) | Scheme::RsaPss(h) | Scheme::Ecdsa(h) => match h {
+            Hash::Sha1 => ("2b0e03021a", 20u8),
             Hash::Sha256 => ("608648016503040201", 32u8),
             Hash::Sha384 => ("608648016503040202", 48),
             Hash::Sha512 => ("608648016503040203", 64),
@@ -204,6 +247,7 @@ pub fn algorithm_id(scheme: Scheme) -> Vec<u8> {
         Scheme::RsaPkcs1(h) => hex(&format!(
             "300d06092a864886f70d0101{}0500",
             match h {
+                Hash::Sha1 => "05",
                 Hash::Sha256 => "0b",
                 Hash::Sha384 => "0c",
                 Hash::Sha512 => "0d",
@@ -212,6 +256,7 @@ pub fn algorithm_id(scheme: Scheme) -> Vec<u8> {
         Scheme::Ecdsa(h) => hex(&format!(
             "300a06082a8648ce3d0403{}",
             match h {
+                Hash::Sha1 => unreachable!(),
                 Hash::Sha256 => "02",
                 Hash::Sha384 => "03",
                 Hash::Sha512 => "04",
@@ -257,14 +302,39 @@ pub fn sequence_elements(der: &[u8]) -> Vec<Vec<u8>> {
 /// field and the outer algorithm become `scheme`'s (or `outer` when given, to
 /// make them differ).
 pub fn resign_with(cert: &[u8], issuer_pkcs8: &[u8], scheme: Scheme, outer: Option<Vec<u8>>) -> Vec<u8> {
+    resign_tbs(cert, issuer_pkcs8, scheme, outer, |_| {})
+}
+
+/// `cert` as a version 1 certificate (no version field, no extensions),
+/// signed with `issuer_pkcs8` under `scheme`.
+pub fn as_v1(cert: &[u8], issuer_pkcs8: &[u8], scheme: Scheme) -> Vec<u8> {
+    resign_tbs(cert, issuer_pkcs8, scheme, None, |parts| {
+        parts.remove(0); // [0] version
+        parts.retain(|p| p[0] != 0xa3); // [3] extensions
+    })
+}
+
+/// Re-signs `cert` after `edit` changed the TBS's fields (each a whole TLV;
+/// the signature algorithm is set after the edit, at index 2, or index 1 for
+/// a TBS without a version).
+pub fn resign_tbs(
+    cert: &[u8],
+    issuer_pkcs8: &[u8],
+    scheme: Scheme,
+    outer: Option<Vec<u8>>,
+    edit: impl FnOnce(&mut Vec<Vec<u8>>),
+) -> Vec<u8> {
     use aws_lc_rs::{digest, rand::SystemRandom, signature};
     let parts = sequence_elements(cert);
     let mut tbs_parts = sequence_elements(&parts[0]);
+    edit(&mut tbs_parts);
     let alg = algorithm_id(scheme);
-    tbs_parts[2] = alg.clone();
+    let at = if tbs_parts[0][0] == 0xa0 { 2 } else { 1 };
+    tbs_parts[at] = alg.clone();
     let tbs = tlv(0x30, &tbs_parts.concat());
     let rng = SystemRandom::new();
     let digest_alg = |h| match h {
+        Hash::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
         Hash::Sha256 => &digest::SHA256,
         Hash::Sha384 => &digest::SHA384,
         Hash::Sha512 => &digest::SHA512,
@@ -274,11 +344,13 @@ pub fn resign_with(cert: &[u8], issuer_pkcs8: &[u8], scheme: Scheme, outer: Opti
             let key = signature::RsaKeyPair::from_pkcs8(issuer_pkcs8).unwrap();
             let encoding: &'static dyn signature::RsaEncoding = match scheme {
                 Scheme::RsaPkcs1(_) => match h {
+                    Hash::Sha1 => panic!("no RSA SHA-1 signing here"),
                     Hash::Sha256 => &signature::RSA_PKCS1_SHA256,
                     Hash::Sha384 => &signature::RSA_PKCS1_SHA384,
                     Hash::Sha512 => &signature::RSA_PKCS1_SHA512,
                 },
                 _ => match h {
+                    Hash::Sha1 => panic!("no RSA SHA-1 signing here"),
                     Hash::Sha256 => &signature::RSA_PSS_SHA256,
                     Hash::Sha384 => &signature::RSA_PSS_SHA384,
                     Hash::Sha512 => &signature::RSA_PSS_SHA512,
@@ -323,4 +395,37 @@ pub fn resign_with(cert: &[u8], issuer_pkcs8: &[u8], scheme: Scheme, outer: Opti
 /// [`resign_with`] with the same algorithm outside and inside.
 pub fn resign(cert: &[u8], issuer_pkcs8: &[u8], scheme: Scheme) -> Vec<u8> {
     resign_with(cert, issuer_pkcs8, scheme, None)
+}
+
+/// The content octets of a DER TLV.
+pub fn tlv_content(tlv: &[u8]) -> &[u8] {
+    let first = tlv[1];
+    if first < 0x80 {
+        &tlv[2..2 + first as usize]
+    } else {
+        let n = (first & 0x7f) as usize;
+        let len = tlv[2..2 + n].iter().fold(0usize, |acc, &b| acc << 8 | b as usize);
+        &tlv[2 + n..2 + n + len]
+    }
+}
+
+/// In a TBS's fields, drops the critical flag of the extension with the
+/// object identifier `oid` (its DER content octets, e.g. `[0x55, 0x1d, 0x13]`
+/// for basicConstraints).
+pub fn make_noncritical(parts: &mut [Vec<u8>], oid: &[u8]) {
+    let Some(field) = parts.iter_mut().find(|p| p[0] == 0xa3) else { return };
+    let extensions = sequence_elements(tlv_content(field));
+    let extensions: Vec<Vec<u8>> = extensions
+        .into_iter()
+        .map(|ext| {
+            let fields = sequence_elements(&ext);
+            if tlv_content(&fields[0]) == oid {
+                let kept: Vec<Vec<u8>> = fields.into_iter().filter(|f| f[0] != 0x01).collect();
+                tlv(0x30, &kept.concat())
+            } else {
+                ext
+            }
+        })
+        .collect();
+    *field = tlv(0xa3, &tlv(0x30, &extensions.concat()));
 }

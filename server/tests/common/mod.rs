@@ -176,3 +176,75 @@ pub fn https(address: &str, ca: &str, method: &str, target: &str, body: &[u8], t
     }
     parse(&raw)
 }
+
+/// A JSON value's object members in the order they were sent (serde_json's
+/// `Value` sorts them), for checking the service's member order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ordered {
+    Object(Vec<(String, Ordered)>),
+    Other,
+}
+
+impl Ordered {
+    pub fn parse(bytes: &[u8]) -> Self {
+        serde_json::from_slice(bytes).unwrap()
+    }
+
+    /// The members' names, in order.
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            Ordered::Object(members) => members.iter().map(|(k, _)| k.as_str()).collect(),
+            Ordered::Other => Vec::new(),
+        }
+    }
+
+    /// A member.
+    pub fn get(&self, key: &str) -> Option<&Ordered> {
+        match self {
+            Ordered::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Ordered::Other => None,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
+                let mut members = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    members.push((key, map.next_value::<Ordered>()?));
+                }
+                Ok(Ordered::Object(members))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Ordered, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Ordered::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}

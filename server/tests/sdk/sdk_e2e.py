@@ -56,10 +56,26 @@ def main():
     assert certificate.cer, "no cer"
     calls.append("begin_create_certificate(mydigicert)")
 
-    # begin_create_certificate with Self (the default policy).
-    certificate = client.begin_create_certificate("selfsigned", CertificatePolicy.get_default()).result()
+    # begin_create_certificate with Self (the default policy): the poller sees
+    # the request in progress until the key holder signs, as the service's.
+    poller = client.begin_create_certificate("selfsigned", CertificatePolicy.get_default())
+    assert client.get_certificate_operation("selfsigned").status.lower() == "inprogress"
+    certificate = poller.result()
     assert certificate.cer, "no cer"
     calls.append("begin_create_certificate(Self)")
+
+    # cancel_certificate_operation on a Self request in progress: still in
+    # progress, then cancelled; the certificate stays a disabled placeholder.
+    client.begin_create_certificate("selfcancel", CertificatePolicy.get_default())
+    cancelling = client.cancel_certificate_operation("selfcancel")
+    assert cancelling.cancellation_requested and cancelling.status.lower() == "inprogress", cancelling.status
+    deadline = time.time() + 30
+    while client.get_certificate_operation("selfcancel").status.lower() != "cancelled":
+        assert time.time() < deadline, "the Self request was never cancelled"
+        time.sleep(0.2)
+    placeholder = client.get_certificate("selfcancel")
+    assert placeholder.properties.enabled is False and not placeholder.cer, placeholder
+    calls.append("cancel_certificate_operation(Self)")
 
     # get_certificate
     got = client.get_certificate("issued")
@@ -84,16 +100,17 @@ def main():
     assert merged.cer == base64.b64decode(chain[0]), "merged leaf differs"
     calls.append("merge_certificate")
 
-    # cancel_certificate_operation on a manual request: cancelled at once.
+    # cancel_certificate_operation on a manual request: requested, and still
+    # in progress, as the service answers.
     client.begin_create_certificate("tocancel", CertificatePolicy(issuer_name="Unknown", subject="CN=c")).result()
     cancelled = client.cancel_certificate_operation("tocancel")
     assert cancelled.cancellation_requested, cancelled
-    assert cancelled.status.lower() == "cancelled", cancelled.status
-    calls.append("cancel_certificate_operation")
+    assert cancelled.status.lower() == "inprogress", cancelled.status
+    calls.append("cancel_certificate_operation(Unknown)")
 
     # delete_certificate_operation, then a 404.
     deleted = client.delete_certificate_operation("tocancel")
-    assert deleted.status.lower() == "cancelled", deleted.status
+    assert deleted.status.lower() == "inprogress" and deleted.cancellation_requested, deleted.status
     try:
         client.get_certificate_operation("tocancel")
         raise AssertionError("the deleted operation is still there")
