@@ -75,6 +75,16 @@ pub enum OperationError {
         pending_id: String,
     },
 
+    /// A delete against a stale revision: another write got there first (409
+    /// `Conflict`, the service's words for a racing delete).
+    #[error(
+        "There was a conflict while deleting the pending certificate '{pending_id}'. This can happen when multiple operations are performed in parallel against the pending certificate. To avoid this error, perform operations against the pending certificate in a sequential manner."
+    )]
+    ConflictOnDelete {
+        /// The pending object's identifier URL.
+        pending_id: String,
+    },
+
     /// A provider outcome that does not answer the current request, or arrives
     /// after it left `inProgress` (409 `Conflict`). Nothing changes: a late
     /// answer to an overwritten request must never complete the new one.
@@ -184,6 +194,7 @@ impl OperationError {
             NotInProgress { .. } => 400,
             AlreadyCompleted { .. } => 409,
             Conflict { .. } => 409,
+            ConflictOnDelete { .. } => 409,
             StaleOutcome { .. } => 409,
             CertificateNotFound { .. } => 404,
             VersionNotFound { .. } => 404,
@@ -207,6 +218,7 @@ impl OperationError {
             NotInProgress { .. } => "BadParameter",
             AlreadyCompleted { .. } => "Conflict",
             Conflict { .. } => "Conflict",
+            ConflictOnDelete { .. } => "Conflict",
             StaleOutcome { .. } => "Conflict",
             CertificateNotFound { .. } => "CertificateNotFound",
             VersionNotFound { .. } => "CertificateNotFound",

@@ -87,7 +87,7 @@ pub use pending::{
 };
 pub use policy::CertificatePolicy;
 pub use recovery::{Recovery, RecoveryLevel};
-pub use vault::{Issuer, Revision, Vault};
+pub use vault::{Issuer, Revision, Vault, VaultSettings};
 pub use vault_url::{InvalidVaultUrl, VaultUrl};
 
 #[cfg(doctest)]

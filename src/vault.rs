@@ -14,6 +14,26 @@ use crate::pending::{Failure, PendingCertificate};
 use crate::policy::CertificatePolicy;
 use crate::vault_url::VaultUrl;
 
+/// What every request is answered with besides the store's contents: the
+/// vault's URL, how chains are validated, and its recovery settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultSettings {
+    /// The vault's base URL, the base of every identifier.
+    pub url: VaultUrl,
+    /// How merged, issued and imported chains are validated.
+    pub chain_options: ChainOptions,
+    /// `recoveryLevel` and `recoverableDays`.
+    pub recovery: crate::recovery::Recovery,
+}
+
+impl VaultSettings {
+    /// Settings for `url`: the service's validation level, no trust anchors,
+    /// the default recovery.
+    pub fn new(url: VaultUrl) -> Self {
+        Self { url, chain_options: ChainOptions::default(), recovery: crate::recovery::Recovery::default() }
+    }
+}
+
 /// A name's revision: bumped by every successful write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Revision(pub u64);
@@ -66,9 +86,7 @@ struct Entry {
 /// outcomes), so a refused command never creates an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vault {
-    url: VaultUrl,
-    chain_options: ChainOptions,
-    recovery: crate::recovery::Recovery,
+    settings: VaultSettings,
     entries: HashMap<CertificateName, Entry>,
     issuers: BTreeMap<IssuerName, Issuer>,
 }
@@ -82,35 +100,39 @@ impl Vault {
     /// An empty vault with its own chain validation options (trust anchors,
     /// limits).
     pub fn with_chain_options(url: VaultUrl, chain_options: ChainOptions) -> Self {
-        Self {
-            url,
-            chain_options,
-            recovery: crate::recovery::Recovery::default(),
-            entries: HashMap::new(),
-            issuers: BTreeMap::new(),
-        }
+        Self::with_settings(VaultSettings { chain_options, ..VaultSettings::new(url) })
+    }
+
+    /// An empty vault with these settings.
+    pub fn with_settings(settings: VaultSettings) -> Self {
+        Self { settings, entries: HashMap::new(), issuers: BTreeMap::new() }
     }
 
     /// The same vault with other recovery settings (`recoveryLevel`,
     /// `recoverableDays`).
     pub fn with_recovery(mut self, recovery: crate::recovery::Recovery) -> Self {
-        self.recovery = recovery;
+        self.settings.recovery = recovery;
         self
+    }
+
+    /// The vault's settings.
+    pub fn settings(&self) -> &VaultSettings {
+        &self.settings
     }
 
     /// The vault's recovery settings.
     pub fn recovery(&self) -> &crate::recovery::Recovery {
-        &self.recovery
+        &self.settings.recovery
     }
 
     /// The vault's base URL.
     pub fn url(&self) -> &VaultUrl {
-        &self.url
+        &self.settings.url
     }
 
     /// How chains are validated.
     pub fn chain_options(&self) -> &ChainOptions {
-        &self.chain_options
+        &self.settings.chain_options
     }
 
     /// How many names hold an entry.
@@ -149,7 +171,7 @@ impl Vault {
     pub fn store(&mut self, certificate: Certificate, expected: Option<Revision>) -> Result<Revision, OperationError> {
         let current = self.entries.get(certificate.name()).map(|e| e.revision);
         if current != expected {
-            return Err(OperationError::Conflict { pending_id: self.url.pending_id(certificate.name()) });
+            return Err(OperationError::Conflict { pending_id: self.settings.url.pending_id(certificate.name()) });
         }
         let revision = Revision(current.map_or(1, |r| r.0.saturating_add(1)));
         self.entries.insert(certificate.name().clone(), Entry { revision, certificate });
@@ -224,7 +246,7 @@ impl Vault {
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<VersionId, OperationError> {
-        let options = &self.chain_options;
+        let options = &self.settings.chain_options;
         write_entry(&mut self.entries, name, |c| c.import(x5c, leaf_key, policy, options, now, ids))
     }
 
@@ -279,7 +301,7 @@ impl Vault {
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<VersionId, OperationError> {
-        let options = &self.chain_options;
+        let options = &self.settings.chain_options;
         write_entry(&mut self.entries, name, |c| c.merge(x5c, options, now, ids))
     }
 
@@ -292,7 +314,7 @@ impl Vault {
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<Issued, OperationError> {
-        let options = &self.chain_options;
+        let options = &self.settings.chain_options;
         write_entry(&mut self.entries, name, |c| c.issued(request_id, x5c, options, now, ids))
     }
 
@@ -305,7 +327,7 @@ impl Vault {
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<Issued, OperationError> {
-        let options = &self.chain_options;
+        let options = &self.settings.chain_options;
         write_entry(&mut self.entries, name, |c| c.sign_self(request_id, keys, options, now, ids))
     }
 

@@ -1,0 +1,165 @@
+//! Why a request was refused: the state machine's refusals and the surface's
+//! own, each with one HTTP status and one service error code.
+
+use crate::error::OperationError;
+use crate::keys::{InvalidKeyRequest, KeyHolderError};
+use crate::limits::MAX_BODY_LEN;
+use crate::name::{InvalidName, IssuerName};
+use crate::wire::{ErrorBody, ErrorDetail};
+use crate::x5c;
+
+use super::Response;
+use super::body::property_message;
+
+/// Why a request was refused before or besides the state machine.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RestError {
+    /// Refused by the state machine.
+    #[error(transparent)]
+    Operation(#[from] OperationError),
+    /// No such route (404 `NotFound`).
+    #[error("The requested path {path} does not exist.")]
+    RouteNotFound {
+        /// The path asked for.
+        path: String,
+    },
+    /// The route exists but not with this method (405 `MethodNotAllowed`).
+    #[error("The method {method} is not allowed on this path; allowed: {allow}.")]
+    MethodNotAllowed {
+        /// The method used.
+        method: String,
+        /// The methods allowed, comma-separated.
+        allow: &'static str,
+    },
+    /// No `api-version` query parameter (400 `BadParameter`).
+    #[error("The api-version query parameter is required.")]
+    MissingApiVersion,
+    /// A query string that cannot be read (400 `BadParameter`).
+    #[error("The query string is invalid: {0}")]
+    InvalidQuery(String),
+    /// A `request_id` that is not 32 hex digits (400 `BadParameter`).
+    #[error("The request_id must be 32 hexadecimal digits.")]
+    InvalidRequestId,
+    /// An invalid certificate or issuer name (400 `BadParameter`).
+    #[error("The name {name:?} is invalid: {reason}")]
+    InvalidName {
+        /// The name as given (cut to 140 characters).
+        name: String,
+        /// Why.
+        reason: InvalidName,
+    },
+    /// A body that is not the JSON the route takes (400 `BadParameter`).
+    #[error("The request body is invalid: {0}")]
+    InvalidBody(String),
+    /// No body where the route takes one (400 `BadParameter`); the message is
+    /// the service's.
+    #[error("Request body not specified")]
+    BodyMissing,
+    /// A member of the body of the wrong type, or a required one missing
+    /// (400 `BadParameter`).
+    #[error("{}", property_message(path, expected))]
+    InvalidProperty {
+        /// The member's path, e.g. `policy.x509_props.validity_months`.
+        path: String,
+        /// What it must be (`required` when it is missing).
+        expected: &'static str,
+    },
+    /// A body over [`MAX_BODY_LEN`] (413 `RequestEntityTooLarge`).
+    #[error("The request body has {len} bytes; at most {MAX_BODY_LEN} are allowed.")]
+    BodyTooLarge {
+        /// Its length.
+        len: usize,
+    },
+    /// A request over one of the bounds in [`crate::limits`] (400 `BadParameter`).
+    #[error("The request exceeds a limit: {what} (at most {limit}).")]
+    LimitExceeded {
+        /// What is too large.
+        what: &'static str,
+        /// The bound.
+        limit: usize,
+    },
+    /// A policy that cannot become a key (400 `BadParameter`).
+    #[error("The certificate policy is invalid: {0}")]
+    InvalidPolicy(#[from] InvalidKeyRequest),
+    /// An import that cannot be read (400 `BadParameter`).
+    #[error("The certificate to import is invalid: {0}")]
+    InvalidImport(String),
+    /// No such issuer (404 `CertificateIssuerNotFound`); the message is the
+    /// service's, without the name.
+    #[error("Issuer not found")]
+    IssuerNotFound {
+        /// The issuer name.
+        name: IssuerName,
+    },
+    /// The key holder refused (400 `BadParameter`) or failed (500 `InternalError`).
+    #[error("{0}")]
+    KeyHolder(#[from] KeyHolderError),
+}
+
+impl From<x5c::ChainError> for RestError {
+    fn from(error: x5c::ChainError) -> Self {
+        RestError::Operation(OperationError::InvalidChain(error))
+    }
+}
+
+impl RestError {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            RestError::Operation(e) => e.status(),
+            RestError::RouteNotFound { .. } => 404,
+            RestError::MethodNotAllowed { .. } => 405,
+            RestError::MissingApiVersion => 400,
+            RestError::InvalidQuery(_) => 400,
+            RestError::InvalidRequestId => 400,
+            RestError::InvalidName { .. } => 400,
+            RestError::InvalidBody(_) => 400,
+            RestError::BodyMissing => 400,
+            RestError::InvalidProperty { .. } => 400,
+            RestError::BodyTooLarge { .. } => 413,
+            RestError::LimitExceeded { .. } => 400,
+            RestError::InvalidPolicy(_) => 400,
+            RestError::InvalidImport(_) => 400,
+            RestError::IssuerNotFound { .. } => 404,
+            RestError::KeyHolder(KeyHolderError::Rejected(_)) => 400,
+            RestError::KeyHolder(_) => 500,
+        }
+    }
+
+    /// The service error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RestError::Operation(e) => e.code(),
+            RestError::RouteNotFound { .. } => "NotFound",
+            RestError::MethodNotAllowed { .. } => "MethodNotAllowed",
+            RestError::MissingApiVersion => "BadParameter",
+            RestError::InvalidQuery(_) => "BadParameter",
+            RestError::InvalidRequestId => "BadParameter",
+            RestError::InvalidName { .. } => "BadParameter",
+            RestError::InvalidBody(_) => "BadParameter",
+            RestError::BodyMissing => "BadParameter",
+            RestError::InvalidProperty { .. } => "BadParameter",
+            RestError::BodyTooLarge { .. } => "RequestEntityTooLarge",
+            RestError::LimitExceeded { .. } => "BadParameter",
+            RestError::InvalidPolicy(_) => "BadParameter",
+            RestError::InvalidImport(_) => "BadParameter",
+            RestError::IssuerNotFound { .. } => "CertificateIssuerNotFound",
+            RestError::KeyHolder(KeyHolderError::Rejected(_)) => "BadParameter",
+            RestError::KeyHolder(_) => "InternalError",
+        }
+    }
+
+    /// The answer: `{"error":{"code","message"}}` with the status (and
+    /// `Allow` on 405).
+    pub fn response(&self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code().to_owned(), message: self.to_string(), innererror: None },
+        };
+        let mut response = Response::json(self.status(), &body);
+        if let RestError::MethodNotAllowed { allow, .. } = self {
+            response.headers.push(("Allow", (*allow).to_owned()));
+        }
+        response
+    }
+}
