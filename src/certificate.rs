@@ -159,6 +159,10 @@ pub struct CertificateVersion {
     enabled: bool,
     /// The request it completed; `None` for an import.
     request_id: Option<RequestId>,
+    /// The leaf's `SubjectPublicKeyInfo` (DER): the key the key holder keeps
+    /// for this version; empty for a placeholder.
+    #[serde(default, with = "der_bytes")]
+    public_key: Vec<u8>,
 }
 
 impl CertificateVersion {
@@ -171,6 +175,7 @@ impl CertificateVersion {
     ) -> Self {
         let x5t = x5c::thumbprint(chain.leaf());
         let (not_before, not_after) = (chain.not_before(), chain.not_after());
+        let public_key = chain.leaf_public_key().to_vec();
         let (x5c, leaf) = if preserve_order {
             let leaf = chain.path().first().copied().unwrap_or(0);
             (chain.into_certificates(), leaf)
@@ -178,7 +183,19 @@ impl CertificateVersion {
             (chain.leaf_first().map(<[u8]>::to_vec).collect(), 0)
         };
         let now = now.unix_timestamp();
-        Self { version, x5c, leaf, x5t, not_before, not_after, created: now, updated: now, enabled: true, request_id }
+        Self {
+            version,
+            x5c,
+            leaf,
+            x5t,
+            not_before,
+            not_after,
+            created: now,
+            updated: now,
+            enabled: true,
+            request_id,
+            public_key,
+        }
     }
 
     /// The placeholder a create makes: disabled, no chain; `nbf` ten minutes
@@ -197,6 +214,7 @@ impl CertificateVersion {
             updated: created,
             enabled: false,
             request_id: Some(request_id),
+            public_key: Vec::new(),
         }
     }
 
@@ -253,6 +271,12 @@ impl CertificateVersion {
     /// The request the version completed, if it came through a pending object.
     pub fn request_id(&self) -> Option<RequestId> {
         self.request_id
+    }
+
+    /// The leaf's `SubjectPublicKeyInfo` (DER): whose private key the key
+    /// holder keeps for this version. Empty for a placeholder.
+    pub fn public_key(&self) -> &[u8] {
+        &self.public_key
     }
 }
 
@@ -381,6 +405,17 @@ impl Certificate {
     /// The pending object, whatever its status.
     pub fn current_pending(&self) -> Option<&PendingCertificate> {
         self.pending.as_ref()
+    }
+
+    /// The public keys (`SubjectPublicKeyInfo`, DER) whose private keys the
+    /// name still needs: its pending object's CSR key, and each issued
+    /// version's leaf key. An embedder that keeps keys discards the others.
+    pub fn key_references(&self) -> Vec<&[u8]> {
+        let mut keys: Vec<&[u8]> = self.pending.iter().map(|p| p.csr.public_key()).collect();
+        keys.extend(self.versions.iter().map(CertificateVersion::public_key).filter(|k| !k.is_empty()));
+        keys.sort_unstable();
+        keys.dedup();
+        keys
     }
 
     /// Whether the name holds nothing (no version, no pending object).
@@ -738,6 +773,21 @@ impl Certificate {
             }),
             None => self.versions.last().ok_or_else(|| OperationError::CertificateNotFound { name: self.name.clone() }),
         }
+    }
+}
+
+/// DER bytes stored as a standard base64 string.
+mod der_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        STANDARD.decode(String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
 

@@ -168,6 +168,20 @@ impl MemoryKeyHolder {
     pub fn private_key(&self, spki: &[u8]) -> Option<Vec<u8>> {
         self.keys.get(spki).map(KeyPair::serialize_der)
     }
+
+    /// Holds a private key (PKCS#8 DER) kept elsewhere, e.g. read back from a
+    /// store; its public key (`SubjectPublicKeyInfo`, DER).
+    pub fn insert_private_key(&mut self, pkcs8: &[u8]) -> Result<Vec<u8>, KeyHolderError> {
+        let key = KeyPair::try_from(pkcs8).map_err(|e| rejected(format!("the private key cannot be read: {e}")))?;
+        let public_key = key.subject_public_key_info();
+        self.keys.insert(public_key.clone(), key);
+        Ok(public_key)
+    }
+
+    /// The public keys (`SubjectPublicKeyInfo`, DER) of every key held.
+    pub fn public_keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.keys.keys().map(Vec::as_slice)
+    }
 }
 
 impl KeyHolder for MemoryKeyHolder {
@@ -267,12 +281,33 @@ impl ProviderSimulator {
     /// A provider whose CA (P-256, self-signed) has the common name `ca_name`.
     pub fn new(ca_name: &str) -> Result<Self, KeyHolderError> {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(failed)?;
+        let params = Self::ca_params(ca_name)?;
+        let ca_der = params.self_signed(&key).map_err(failed)?.der().to_vec();
+        Ok(Self { ca: Issuer::new(params, key), ca_der, submitted: HashMap::new() })
+    }
+
+    /// The provider whose CA certificate is `ca_der`, with the private key
+    /// (PKCS#8 DER) `ca_key`, named `ca_name`: the same CA across restarts.
+    pub fn with_ca(ca_name: &str, ca_der: &[u8], ca_key: &[u8]) -> Result<Self, KeyHolderError> {
+        let key = KeyPair::try_from(ca_key).map_err(|e| rejected(format!("the CA key cannot be read: {e}")))?;
+        let certificate = crate::x5c::ValidatedChain::parse_one(ca_der).map_err(rejected)?;
+        if certificate.leaf_public_key() != key.subject_public_key_info() {
+            return Err(rejected("the CA key is not the CA certificate's"));
+        }
+        Ok(Self { ca: Issuer::new(Self::ca_params(ca_name)?, key), ca_der: ca_der.to_vec(), submitted: HashMap::new() })
+    }
+
+    fn ca_params(ca_name: &str) -> Result<CertificateParams, KeyHolderError> {
         let mut params = CertificateParams::new(Vec::<String>::new()).map_err(failed)?;
         params.distinguished_name = distinguished_name(&format!("CN={ca_name}"))?;
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let ca_der = params.self_signed(&key).map_err(failed)?.der().to_vec();
-        Ok(Self { ca: Issuer::new(params, key), ca_der, submitted: HashMap::new() })
+        Ok(params)
+    }
+
+    /// The CA's private key (PKCS#8 DER), to keep it across restarts.
+    pub fn ca_private_key(&self) -> Vec<u8> {
+        self.ca.key().serialize_der()
     }
 
     /// The CA's certificate (DER): a trust anchor for the vault, if wanted.

@@ -474,6 +474,7 @@ pub struct ValidatedChain {
     path: Vec<usize>,
     not_before: i64,
     not_after: i64,
+    leaf_public_key: Vec<u8>,
 }
 
 impl ValidatedChain {
@@ -505,6 +506,17 @@ impl ValidatedChain {
     /// The leaf's `notAfter`, Unix seconds.
     pub fn not_after(&self) -> i64 {
         self.not_after
+    }
+
+    /// One certificate, parsed (and nothing checked): to read its validity and
+    /// key.
+    pub fn parse_one(der: &[u8]) -> Result<Self, ChainError> {
+        validate_der(&[der], &ChainPolicy::at(OffsetDateTime::UNIX_EPOCH))
+    }
+
+    /// The leaf's `SubjectPublicKeyInfo` (DER), as the certificate gives it.
+    pub fn leaf_public_key(&self) -> &[u8] {
+        &self.leaf_public_key
     }
 
     /// Consumes the chain, returning the certificates in the order given.
@@ -657,7 +669,14 @@ pub fn validate_der(x5c: &[impl AsRef<[u8]>], policy: &ChainPolicy<'_>) -> Resul
     };
     let leaf = path.first().and_then(|&i| certs.get(i));
     let (not_before, not_after) = leaf.map(|c| (c.not_before, c.not_after)).unwrap_or_default();
-    Ok(ValidatedChain { certificates: x5c.iter().map(|c| c.as_ref().to_vec()).collect(), path, not_before, not_after })
+    let leaf_public_key = leaf.map(|c| c.spki_der.to_vec()).unwrap_or_default();
+    Ok(ValidatedChain {
+        certificates: x5c.iter().map(|c| c.as_ref().to_vec()).collect(),
+        path,
+        not_before,
+        not_after,
+        leaf_public_key,
+    })
 }
 
 /// The `Service` level's order: the leaf, then each certificate whose subject

@@ -20,11 +20,22 @@ pub struct Server {
 
 impl Server {
     pub fn start(args: &[&str], data_dir: Option<&Path>) -> Self {
+        Self::spawn(Self::command(args, data_dir))
+    }
+
+    /// The server's command line: a free port, `args`, and `--data-dir`.
+    pub fn command(args: &[&str], data_dir: Option<&Path>) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_pending-certificate-server"));
         command.args(["--listen", "127.0.0.1:0"]).args(args).stdout(Stdio::piped()).stderr(Stdio::null());
         if let Some(dir) = data_dir {
             command.arg("--data-dir").arg(dir);
         }
+        command
+    }
+
+    /// Starts `command` (made by [`Server::command`], perhaps changed) and
+    /// waits until it listens.
+    pub fn spawn(mut command: Command) -> Self {
         let mut child = command.spawn().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = lines.next().expect("the server printed nothing").unwrap();
@@ -57,6 +68,11 @@ impl Server {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         false
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills the process at once, as `kill -9` would.

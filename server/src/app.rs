@@ -1,0 +1,310 @@
+//! What every request and job shares: the store, the settings, key custody,
+//! the simulated CA and the CPU pool; and the one write path, from a decided
+//! aggregate to the store (its sealed keys, its job, its revision check).
+
+use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pending_certificate::memory::{MemoryKeyHolder, ProviderSimulator};
+use pending_certificate::{
+    Certificate, CertificateName, IdGenerator, IssuerMode, RequestId, Revision, VaultSettings, VersionId,
+};
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::custody::Custody;
+use crate::pool::CpuPool;
+use crate::store::{Job, JobChange, JobKind, NameWrite, Store, StoreError, WriteError, key_changes};
+
+/// The common name of the simulated issuer's CA.
+pub const CA_NAME: &str = "Simulated Issuer CA";
+
+/// Ids from the operating system's random source.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RandomIds;
+
+impl RandomIds {
+    /// 128 random bits.
+    pub fn next() -> u128 {
+        let mut bytes = [0u8; 16];
+        // The OS random source does not fail on supported platforms; a zero
+        // id would only be refused later as a duplicate, never reused silently.
+        let _ = aws_lc_rs::rand::fill(&mut bytes);
+        u128::from_be_bytes(bytes)
+    }
+}
+
+impl IdGenerator for RandomIds {
+    fn request_id(&mut self) -> RequestId {
+        RequestId::from_u128(Self::next())
+    }
+    fn version_id(&mut self) -> VersionId {
+        VersionId::from_u128(Self::next())
+    }
+}
+
+/// The server's shared state.
+pub struct App<S: Store> {
+    /// Where everything durable lives.
+    pub store: S,
+    /// The vault's URL, chain validation and recovery settings.
+    pub settings: VaultSettings,
+    /// The key-encryption key.
+    pub custody: Custody,
+    /// The simulated issuer's CA (the same across restarts of a durable store).
+    pub provider: ProviderSimulator,
+    /// Where CPU-heavy work runs.
+    pub pool: CpuPool,
+    /// The command line.
+    pub config: Config,
+    /// Woken when a job is scheduled.
+    pub jobs: Notify,
+    /// Writes to one name queue here, so one process never races itself.
+    pub names: NameLocks,
+}
+
+const NAME_LOCK_SHARDS: usize = 64;
+
+type LockMap = HashMap<CertificateName, Arc<tokio::sync::Mutex<()>>>;
+
+/// One lock per name that a write is deciding for, made when first needed
+/// and gone when no one holds or waits for it. Writes to one name queue; a
+/// write never waits for another name's.
+pub struct NameLocks {
+    shards: Vec<Mutex<LockMap>>,
+}
+
+impl Default for NameLocks {
+    fn default() -> Self {
+        Self { shards: (0..NAME_LOCK_SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
+    }
+}
+
+/// A held name lock; released (and forgotten when unwanted) on drop.
+pub struct NameGuard<'a> {
+    locks: &'a NameLocks,
+    name: CertificateName,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl NameLocks {
+    fn shard(&self, name: &CertificateName) -> Option<&Mutex<LockMap>> {
+        let mut hasher = DefaultHasher::new();
+        name.hash(&mut hasher);
+        self.shards.get(usize::try_from(hasher.finish() % NAME_LOCK_SHARDS as u64).unwrap_or(0))
+    }
+
+    fn map(&self, name: &CertificateName) -> Option<std::sync::MutexGuard<'_, LockMap>> {
+        // The map holds plain handles; a panic elsewhere leaves it usable.
+        self.shard(name).map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Waits for `name`'s lock.
+    pub async fn lock(&self, name: &CertificateName) -> NameGuard<'_> {
+        let lock = match self.map(name) {
+            Some(mut map) => Arc::clone(map.entry(name.clone()).or_default()),
+            None => Arc::default(),
+        };
+        let guard = Arc::clone(&lock).lock_owned().await;
+        NameGuard { locks: self, name: name.clone(), lock, guard: Some(guard) }
+    }
+
+    /// How many names have a lock now (held or waited for).
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|m| m.lock().map_or(0, |m| m.len())).sum()
+    }
+
+    /// Whether no name has a lock now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Drop for NameGuard<'_> {
+    fn drop(&mut self) {
+        let map = self.locks.map(&self.name);
+        self.guard = None;
+        // Held by the map and this guard only: no one waits for it.
+        if let Some(mut map) = map
+            && Arc::strong_count(&self.lock) == 2
+        {
+            map.remove(&self.name);
+        }
+    }
+}
+
+/// Why a write did not land, for the answer.
+#[derive(Debug, thiserror::Error)]
+pub enum Unwritten {
+    /// Another write got there first: the service's 409.
+    #[error("conflict")]
+    Conflict,
+    /// The server failed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<WriteError> for Unwritten {
+    fn from(error: WriteError) -> Self {
+        match error {
+            WriteError::Conflict => Unwritten::Conflict,
+            WriteError::Failed(e) => Unwritten::Failed(e.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for Unwritten {
+    fn from(error: StoreError) -> Self {
+        Unwritten::Failed(error.to_string())
+    }
+}
+
+/// The current time, as the core takes it.
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn unix_ms(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+impl<S: Store> App<S> {
+    /// How long the simulated provider takes for a kind of job.
+    fn delay(&self, kind: JobKind) -> Duration {
+        match kind {
+            JobKind::Issue => self.config.provider_delay,
+            JobKind::SignSelf => self.config.self_signed_delay,
+        }
+    }
+
+    /// The name's job after a write: a new request in progress with a
+    /// provider (a registered issuer's, or the key holder for `Self`) is
+    /// scheduled; a name with none in progress has none.
+    fn job_change(&self, before: Option<RequestId>, after: &Certificate, now: OffsetDateTime) -> JobChange {
+        let Some(pending) = after.current_pending().filter(|p| p.is_in_progress()) else {
+            return JobChange::Clear;
+        };
+        let kind = match pending.mode() {
+            IssuerMode::Manual => return JobChange::Clear,
+            IssuerMode::SelfSigned => JobKind::SignSelf,
+            IssuerMode::Provider => JobKind::Issue,
+        };
+        if before == Some(pending.request_id()) {
+            return JobChange::Keep;
+        }
+        let delay = i64::try_from(self.delay(kind).as_millis()).unwrap_or(i64::MAX);
+        JobChange::Set(Job {
+            name: after.name().clone(),
+            request_id: pending.request_id(),
+            kind,
+            due_ms: unix_ms(now).saturating_add(delay),
+        })
+    }
+
+    /// Stores a decided aggregate if the name is still at `expected`: the
+    /// keys it now needs (sealed, from `keys`), without those it no longer
+    /// needs, and its job, in one transaction.
+    pub async fn write_certificate(
+        &self,
+        before: Option<&Certificate>,
+        expected: Option<Revision>,
+        certificate: Certificate,
+        keys: &MemoryKeyHolder,
+        now: OffsetDateTime,
+    ) -> Result<Revision, Unwritten> {
+        let (added, removed) = key_changes(before, &certificate);
+        let mut keys_added = Vec::with_capacity(added.len());
+        for spki in added {
+            // A key the name needs and the store does not hold is one this
+            // request made or took.
+            let Some(pkcs8) = keys.private_key(&spki) else {
+                return Err(Unwritten::Failed(format!(
+                    "{}: a key the certificate needs was neither made nor stored",
+                    certificate.name()
+                )));
+            };
+            let sealed = self
+                .custody
+                .seal_key(certificate.name(), &spki, &pkcs8)
+                .map_err(|e| Unwritten::Failed(e.to_string()))?;
+            keys_added.push((spki, sealed));
+        }
+        let before_request = before.and_then(Certificate::current_pending).map(|p| p.request_id());
+        let job = self.job_change(before_request, &certificate, now);
+        let scheduled = matches!(job, JobChange::Set(_));
+        let revision =
+            self.store.write(NameWrite { certificate, expected, keys_added, keys_removed: removed, job }).await?;
+        if scheduled {
+            self.jobs.notify_one();
+        }
+        Ok(revision)
+    }
+
+    /// A key holder holding the private key of `name` behind `spki`, read
+    /// back from the store.
+    pub async fn key_holder_with(&self, name: &CertificateName, spki: &[u8]) -> Result<MemoryKeyHolder, Unwritten> {
+        let mut holder = MemoryKeyHolder::new();
+        let sealed = self
+            .store
+            .key(name, spki)
+            .await?
+            .ok_or_else(|| Unwritten::Failed(format!("{name}: the key of its request is not stored")))?;
+        let pkcs8 = self.custody.open(name.as_str(), spki, &sealed).map_err(|e| Unwritten::Failed(e.to_string()))?;
+        holder.insert_private_key(&pkcs8).map_err(|e| Unwritten::Failed(e.to_string()))?;
+        Ok(holder)
+    }
+}
+
+/// The simulated CA of a store: read back (its key sealed under the KEK), or
+/// made and stored on the first start. Replicas starting at once agree on the
+/// one stored first.
+pub async fn simulated_ca(store: &impl Store, custody: &Custody) -> Result<ProviderSimulator, String> {
+    let fresh = ProviderSimulator::new(CA_NAME).map_err(|e| e.to_string())?;
+    let sealed = custody.seal("", b"simulated-ca", &fresh.ca_private_key()).map_err(|e| e.to_string())?;
+    let record = serde_json::to_vec(&(fresh.ca_certificate(), sealed)).map_err(|e| e.to_string())?;
+    let stored = store.meta_or_insert("simulated-ca", record).await.map_err(|e| e.to_string())?;
+    let (ca_der, sealed): (Vec<u8>, Vec<u8>) = serde_json::from_slice(&stored).map_err(|e| e.to_string())?;
+    let key = custody.open("", b"simulated-ca", &sealed).map_err(|e| e.to_string())?;
+    ProviderSimulator::with_ca(CA_NAME, &ca_der, &key).map_err(|e| e.to_string())
+}
+
+/// Checks that `custody` is the store's KEK (recording it on the first start).
+pub async fn check_kek(store: &impl Store, custody: &Custody) -> Result<(), String> {
+    let check = custody.check_value().map_err(|e| e.to_string())?;
+    let stored = store.meta_or_insert("kek-check", check).await.map_err(|e| e.to_string())?;
+    custody.verify_check(&stored).map_err(|e| e.to_string())
+}
+
+/// Shared state, as the tasks hold it.
+pub type Shared<S> = Arc<App<S>>;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn writes_to_one_name_queue_and_the_lock_is_forgotten_once_released() {
+        let locks = Arc::new(NameLocks::default());
+        let (a, b) = (CertificateName::new("a").unwrap(), CertificateName::new("b").unwrap());
+        let held = locks.lock(&a).await;
+        // Another name is not held up.
+        drop(locks.lock(&b).await);
+        let waiter = {
+            let (locks, a) = (Arc::clone(&locks), a.clone());
+            tokio::spawn(async move {
+                let _second = locks.lock(&a).await;
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiter.is_finished(), "a second writer of one name did not wait");
+        drop(held);
+        waiter.await.unwrap();
+        assert!(locks.is_empty());
+    }
+}

@@ -1,0 +1,157 @@
+//! The simulated provider: it answers each request in progress when its job
+//! is due — the simulated CA issues a registered issuer's request, the key
+//! holder signs a `Self` request, or either ends it `cancelled` if
+//! cancellation was asked meanwhile.
+//!
+//! Invariant: a job is taken under a lease and answered by a write with the
+//! revision check; an outcome for a request that was replaced, deleted or
+//! settled meanwhile is refused by the core and only drops the job.
+
+use std::time::Duration;
+
+use pending_certificate::{Certificate, Failure, Issued, IssuerMode, OperationError};
+
+use crate::app::{RandomIds, Shared, Unwritten, now};
+use crate::store::{Job, JobKind, Store};
+
+/// How long a taken job is held before another taker may have it.
+pub const LEASE: Duration = Duration::from_secs(30);
+
+/// How often due jobs are looked for when nothing wakes the loop earlier.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Attempts at one job's write when other writes keep getting there first.
+const ATTEMPTS: usize = 8;
+
+/// Runs due jobs until the process stops.
+pub async fn run<S: Store>(app: Shared<S>) {
+    let lease = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
+    loop {
+        let now_ms = i64::try_from(now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+        match app.store.take_due_jobs(now_ms, lease, 64).await {
+            Ok(jobs) => {
+                for job in jobs {
+                    tokio::spawn(answer(app.clone(), job));
+                }
+            }
+            Err(error) => tracing::error!(%error, "taking due jobs"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(TICK) => {}
+            () = app.jobs.notified() => {}
+        }
+    }
+}
+
+/// What a job decided for its request.
+enum Outcome {
+    /// The request settled; the aggregate to store.
+    Settled(Box<Certificate>, &'static str),
+    /// The request is no longer the one the job answers.
+    Stale(OperationError),
+}
+
+/// Answers one job: load, decide (on the CPU pool), store; again if another
+/// write got there first.
+async fn answer<S: Store>(app: Shared<S>, job: Job) {
+    for _ in 0..ATTEMPTS {
+        match attempt(&app, &job).await {
+            Ok(()) => return,
+            Err(Unwritten::Conflict) => continue,
+            Err(Unwritten::Failed(error)) => {
+                // The lease runs out and the job is taken again.
+                tracing::error!(name = %job.name, request_id = %job.request_id, %error, "provider job failed");
+                return;
+            }
+        }
+    }
+}
+
+async fn attempt<S: Store>(app: &Shared<S>, job: &Job) -> Result<(), Unwritten> {
+    let _queued = app.names.lock(&job.name).await;
+    let Some((revision, before)) = app.store.load(&job.name).await? else {
+        app.store.drop_job(job).await?;
+        return Ok(());
+    };
+    let pending = before.pending(Some(job.request_id)).ok().filter(|p| p.is_in_progress()).cloned();
+    let Some(pending) = pending else {
+        app.store.drop_job(job).await?;
+        return Ok(());
+    };
+    // `Self` is signed by the key holder: its key, read back.
+    let keys = match (job.kind, pending.cancellation_requested()) {
+        (JobKind::SignSelf, false) if pending.mode() == IssuerMode::SelfSigned => {
+            app.key_holder_with(&job.name, pending.csr().public_key()).await?
+        }
+        _ => pending_certificate::memory::MemoryKeyHolder::new(),
+    };
+    let task_app = app.clone();
+    let task_job = job.clone();
+    let mut certificate = before.clone();
+    let (outcome, keys) = app
+        .pool
+        .run(move || {
+            let mut keys = keys;
+            let outcome = decide(&task_app, &task_job, &mut certificate, &mut keys);
+            (outcome, keys)
+        })
+        .await
+        .map_err(|e| Unwritten::Failed(e.to_string()))?;
+    match outcome {
+        Outcome::Stale(error) => {
+            tracing::info!(name = %job.name, request_id = %job.request_id, %error, "provider outcome refused");
+            app.store.drop_job(job).await?;
+            Ok(())
+        }
+        Outcome::Settled(certificate, outcome) => {
+            app.write_certificate(Some(&before), Some(revision), *certificate, &keys, now()).await?;
+            tracing::info!(name = %job.name, request_id = %job.request_id, outcome, "provider");
+            Ok(())
+        }
+    }
+}
+
+/// The provider's answer for `job`, applied to `certificate`.
+fn decide<S: Store>(
+    app: &Shared<S>,
+    job: &Job,
+    certificate: &mut Certificate,
+    keys: &mut pending_certificate::memory::MemoryKeyHolder,
+) -> Outcome {
+    let at = now();
+    let options = &app.settings.chain_options;
+    let cancelled = certificate.pending(Some(job.request_id)).is_ok_and(|p| p.cancellation_requested());
+    let result = if cancelled {
+        certificate.cancelled(job.request_id, at).map(|()| "cancelled")
+    } else {
+        match job.kind {
+            JobKind::SignSelf => {
+                certificate.sign_self(job.request_id, keys, options, at, &mut RandomIds).map(|outcome| match outcome {
+                    Issued::Completed(_) => "signed",
+                    _ => "failed",
+                })
+            }
+            JobKind::Issue => issue(app, job, certificate),
+        }
+    };
+    match result {
+        Ok(outcome) => Outcome::Settled(Box::new(certificate.clone()), outcome),
+        Err(error) => Outcome::Stale(error),
+    }
+}
+
+/// The simulated CA signs the request's key (`CN={name}`); a CA that cannot
+/// makes the request `failed`.
+fn issue<S: Store>(app: &Shared<S>, job: &Job, certificate: &mut Certificate) -> Result<&'static str, OperationError> {
+    let at = now();
+    let csr = certificate.pending(Some(job.request_id))?.csr().clone();
+    match app.provider.sign(&csr, &format!("CN={}", job.name), at) {
+        Ok(chain) => certificate
+            .issued(job.request_id, &chain, &app.settings.chain_options, at, &mut RandomIds)
+            .map(|issued| if matches!(issued, Issued::Completed(_)) { "issued" } else { "failed" }),
+        Err(error) => {
+            certificate.failed(job.request_id, Failure::new(Failure::ISSUER_ERROR, error.to_string()), at)?;
+            Ok("failed")
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The routes: `/health`, the admin routes for tests, and every other path to
+//! the core's REST surface, load → decide → store-if-unchanged.
+//!
+//! Invariant: no lock that another name's request waits on is held across a
+//! request (writes to one name queue on its own lock); the store checks the
+//! revision a request was decided against, and a lost race is the service's
+//! 409. CPU-heavy decisions (create, import, merge) run on the CPU pool.
+
+use base64::Engine as _;
+use pending_certificate::memory::MemoryKeyHolder;
+use pending_certificate::rest::{self, Loaded, Operation, Request, Response, Write};
+use pending_certificate::{Certificate, CertificateName, Csr, Failure, IssuerMode, RequestId};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::{RandomIds, Shared, Unwritten, now};
+use crate::store::Store;
+
+/// A JSON answer of the server's own (health, admin, failures), with the
+/// service's headers.
+pub fn json(status: u16, body: serde_json::Value) -> Response {
+    let mut headers = vec![("Content-Type", "application/json; charset=utf-8".to_owned())];
+    headers.extend(rest::COMMON_HEADERS.iter().map(|&(name, value)| (name, value.to_owned())));
+    Response { status, headers, body: body.to_string().into_bytes() }
+}
+
+/// An error answer in the service's shape.
+pub fn error(status: u16, code: &str, message: impl std::fmt::Display) -> Response {
+    json(status, json!({"error": {"code": code, "message": message.to_string()}}))
+}
+
+fn internal(failure: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %failure, "request failed on the server's side");
+    error(500, "InternalError", format!("The server failed: {failure}"))
+}
+
+/// `GET /health`.
+pub fn health() -> Response {
+    json(200, json!({"status": "ok"}))
+}
+
+/// Whether deciding an operation may cost real CPU: making a key, reading a
+/// PKCS#12 file, validating a chain.
+fn heavy(operation: &Operation) -> bool {
+    matches!(
+        operation,
+        Operation::CreateCertificate { .. } | Operation::ImportCertificate { .. } | Operation::MergeCertificate { .. }
+    )
+}
+
+/// A Key Vault request: parse, load what it needs, decide, store what it
+/// changed if nothing changed meanwhile.
+pub async fn vault<S: Store>(app: &Shared<S>, method: &str, target: &str, body: &[u8]) -> Response {
+    let operation = match Operation::parse(Request { method, target, body }) {
+        Ok(operation) => operation,
+        Err(refused) => return refused.response(),
+    };
+    let needs = operation.needs();
+    // Writes to one name queue in this process; reads never wait.
+    let _queued = match (&needs.certificate, operation.is_write()) {
+        (Some(name), true) => Some(app.names.lock(name).await),
+        _ => None,
+    };
+    let mut loaded = Loaded::default();
+    if let Some(name) = &needs.certificate {
+        match app.store.load(name).await {
+            Ok(certificate) => loaded.certificate = certificate,
+            Err(e) => return internal(e),
+        }
+    }
+    if let Some(name) = &needs.issuer {
+        match app.store.issuer(name).await {
+            Ok(issuer) => loaded.issuer = issuer,
+            Err(e) => return internal(e),
+        }
+    }
+    let before = loaded.certificate.as_ref().map(|(_, c)| c.clone()).filter(|_| operation.is_write());
+    let at = now();
+    let (decision, keys) = if heavy(&operation) {
+        let task_app = app.clone();
+        let task_operation = operation.clone();
+        let decided = app
+            .pool
+            .run(move || {
+                let mut keys = MemoryKeyHolder::new();
+                let decision = task_operation.decide(&task_app.settings, loaded, &mut keys, &mut RandomIds, at);
+                (decision, keys)
+            })
+            .await;
+        match decided {
+            Ok(decided) => decided,
+            Err(e) => return internal(e),
+        }
+    } else {
+        let mut keys = MemoryKeyHolder::new();
+        let decision = operation.decide(&app.settings, loaded, &mut keys, &mut RandomIds, at);
+        (decision, keys)
+    };
+    for write in decision.writes {
+        match write {
+            Write::Certificate { expected, certificate } => {
+                let name = certificate.name().clone();
+                match app.write_certificate(before.as_ref(), expected, certificate, &keys, at).await {
+                    Ok(_) => {}
+                    Err(Unwritten::Conflict) => return rest::conflict(&operation, &app.settings, &name),
+                    Err(Unwritten::Failed(e)) => return internal(e),
+                }
+            }
+            Write::Issuer { name, issuer } => {
+                if let Err(e) = app.store.put_issuer(&name, issuer.as_ref()).await {
+                    return internal(e);
+                }
+            }
+        }
+    }
+    decision.response
+}
+
+#[derive(Deserialize)]
+struct OutcomeBody {
+    name: String,
+    #[serde(default)]
+    request_id: Option<String>,
+    /// For `issued`: the chain to report (the elements a merge takes); when
+    /// absent the simulated CA signs the request's key, or for `Self` the
+    /// key holder.
+    #[serde(default)]
+    x5c: Option<Vec<String>>,
+    outcome: String,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SignBody {
+    csr: String,
+}
+
+fn bad_request(message: impl std::fmt::Display) -> Response {
+    error(400, "BadParameter", message)
+}
+
+/// The test routes, off unless `--admin`: tell the provider what to answer
+/// now, or have its CA sign a CSR's key (for merges).
+pub async fn admin<S: Store>(app: &Shared<S>, method: &str, path: &str, body: &[u8]) -> Response {
+    if !app.config.admin {
+        return error(404, "NotFound", "admin routes are off");
+    }
+    match (method, path) {
+        ("POST", "/admin/outcome") => match serde_json::from_slice::<OutcomeBody>(body) {
+            Ok(body) => outcome(app, body).await,
+            Err(_) => bad_request("expected {name, request_id?, outcome, code?, message?, x5c?}"),
+        },
+        ("POST", "/admin/sign") => {
+            let Ok(body) = serde_json::from_slice::<SignBody>(body) else { return bad_request("expected {csr}") };
+            let engine = base64::engine::general_purpose::STANDARD;
+            let Ok(der) = engine.decode(body.csr.trim()) else { return bad_request("csr is not base64") };
+            let csr = match Csr::from_der(&der) {
+                Ok(csr) => csr,
+                Err(e) => return bad_request(e),
+            };
+            match app.provider.sign(&csr, "CN=merged", now()) {
+                Ok(chain) => json(200, json!({"x5c": chain.iter().map(|c| engine.encode(c)).collect::<Vec<_>>()})),
+                Err(e) => bad_request(e),
+            }
+        }
+        _ => error(404, "NotFound", "no such admin route"),
+    }
+}
+
+/// Applies a provider outcome now, as the provider's job would, with the
+/// revision check (a stale request is the core's 409).
+async fn outcome<S: Store>(app: &Shared<S>, body: OutcomeBody) -> Response {
+    let Ok(name) = CertificateName::new(&body.name) else { return bad_request("invalid name") };
+    let _queued = app.names.lock(&name).await;
+    // An outcome for a name that holds nothing is the aggregate's to refuse.
+    let (revision, before) = match app.store.load(&name).await {
+        Ok(Some((revision, certificate))) => (Some(revision), certificate),
+        Ok(None) => (None, Certificate::new(name.clone())),
+        Err(e) => return internal(e),
+    };
+    let request_id = match body.request_id.as_deref().map(RequestId::parse) {
+        Some(Ok(id)) => id,
+        Some(Err(e)) => return bad_request(e),
+        None => match before.pending(None) {
+            Ok(pending) => pending.request_id(),
+            Err(e) => return rest::RestError::from(e).response(),
+        },
+    };
+    let self_signed = before.pending(Some(request_id)).is_ok_and(|p| p.mode() == IssuerMode::SelfSigned);
+    let mut keys = MemoryKeyHolder::new();
+    if body.outcome == "issued" && body.x5c.is_none() && self_signed {
+        let spki = before.pending(Some(request_id)).map(|p| p.csr().public_key().to_vec()).unwrap_or_default();
+        keys = match app.key_holder_with(&name, &spki).await {
+            Ok(keys) => keys,
+            Err(e) => return internal(e),
+        };
+    }
+    let at = now();
+    let options = &app.settings.chain_options;
+    let mut certificate = before.clone();
+    let applied = match (body.outcome.as_str(), &body.x5c) {
+        ("issued", Some(x5c)) => match pending_certificate::x5c::decode(x5c, &options.limits) {
+            Ok(chain) => certificate.issued(request_id, &chain, options, at, &mut RandomIds).map(|_| ()),
+            Err(e) => return bad_request(e),
+        },
+        ("issued", None) if self_signed => {
+            certificate.sign_self(request_id, &mut keys, options, at, &mut RandomIds).map(|_| ())
+        }
+        ("issued", None) => match certificate.pending(Some(request_id)).map(|p| p.csr().clone()) {
+            Ok(csr) => match app.provider.sign(&csr, &format!("CN={name}"), at) {
+                Ok(chain) => certificate.issued(request_id, &chain, options, at, &mut RandomIds).map(|_| ()),
+                Err(e) => return internal(e),
+            },
+            Err(_) => certificate.issued(request_id, &Vec::<Vec<u8>>::new(), options, at, &mut RandomIds).map(|_| ()),
+        },
+        ("failed", _) => {
+            let code = body.code.unwrap_or_else(|| Failure::ISSUER_ERROR.into());
+            certificate.failed(request_id, Failure::new(code, body.message.unwrap_or_default()), at)
+        }
+        ("cancelled" | "canceled", _) => certificate.cancelled(request_id, at),
+        _ => return bad_request("outcome is issued, failed or cancelled"),
+    };
+    if let Err(e) = applied {
+        return rest::RestError::from(e).response();
+    }
+    match app.write_certificate(Some(&before), revision, certificate, &keys, at).await {
+        Ok(_) => json(200, json!({"applied": true})),
+        Err(Unwritten::Conflict) => error(409, "Conflict", "another write got there first; try again"),
+        Err(Unwritten::Failed(e)) => internal(e),
+    }
+}

@@ -1,0 +1,146 @@
+//! The in-memory store: nothing survives the process. Names are spread over
+//! shards, each behind its own lock held only for the instant of a map
+//! access, so requests for different names rarely meet.
+
+use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use pending_certificate::{Certificate, CertificateName, Issuer, IssuerName, Revision};
+
+use super::{Job, JobChange, NameWrite, Store, StoreError, WriteError};
+
+const SHARDS: usize = 64;
+
+#[derive(Default)]
+struct Entry {
+    revision: u64,
+    certificate: Option<Certificate>,
+    keys: HashMap<Vec<u8>, Vec<u8>>,
+    /// The job, and until when it is held.
+    job: Option<(Job, i64)>,
+}
+
+/// The in-memory [`Store`].
+pub struct MemoryStore {
+    /// The last revision given to any write: revisions are never reused.
+    revisions: AtomicU64,
+    shards: Vec<RwLock<HashMap<CertificateName, Entry>>>,
+    issuers: RwLock<HashMap<IssuerName, Issuer>>,
+    meta: Mutex<HashMap<String, Vec<u8>>>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            revisions: AtomicU64::new(0),
+            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            issuers: RwLock::new(HashMap::new()),
+            meta: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError("a store lock was poisoned".into())
+}
+
+impl MemoryStore {
+    fn shard(&self, name: &CertificateName) -> Result<&RwLock<HashMap<CertificateName, Entry>>, StoreError> {
+        let mut hasher = DefaultHasher::new();
+        name.hash(&mut hasher);
+        let index = usize::try_from(hasher.finish() % SHARDS as u64).unwrap_or(0);
+        self.shards.get(index).ok_or_else(|| StoreError("no shard".into()))
+    }
+}
+
+impl Store for MemoryStore {
+    async fn load(&self, name: &CertificateName) -> Result<Option<(Revision, Certificate)>, StoreError> {
+        let shard = self.shard(name)?.read().map_err(poisoned)?;
+        Ok(shard.get(name).and_then(|e| e.certificate.as_ref().map(|c| (Revision(e.revision), c.clone()))))
+    }
+
+    async fn write(&self, write: NameWrite) -> Result<Revision, WriteError> {
+        let name = write.certificate.name().clone();
+        let mut shard = self.shard(&name)?.write().map_err(poisoned)?;
+        let current = shard.get(&name).and_then(|e| e.certificate.as_ref().map(|_| Revision(e.revision)));
+        if current != write.expected {
+            return Err(WriteError::Conflict);
+        }
+        let revision = self.revisions.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+        // A name that holds nothing leaves no entry: revisions are never
+        // reused, so a write decided before the name emptied still conflicts.
+        if write.certificate.is_empty() {
+            shard.remove(&name);
+            return Ok(Revision(revision));
+        }
+        let entry = shard.entry(name).or_default();
+        entry.revision = revision;
+        entry.certificate = Some(write.certificate);
+        for spki in write.keys_removed {
+            entry.keys.remove(&spki);
+        }
+        entry.keys.extend(write.keys_added);
+        match write.job {
+            JobChange::Keep => {}
+            JobChange::Set(job) => entry.job = Some((job, 0)),
+            JobChange::Clear => entry.job = None,
+        }
+        Ok(Revision(revision))
+    }
+
+    async fn issuer(&self, name: &IssuerName) -> Result<Option<Issuer>, StoreError> {
+        Ok(self.issuers.read().map_err(poisoned)?.get(name).cloned())
+    }
+
+    async fn put_issuer(&self, name: &IssuerName, issuer: Option<&Issuer>) -> Result<(), StoreError> {
+        let mut issuers = self.issuers.write().map_err(poisoned)?;
+        match issuer {
+            Some(issuer) => issuers.insert(name.clone(), issuer.clone()),
+            None => issuers.remove(name),
+        };
+        Ok(())
+    }
+
+    async fn key(&self, name: &CertificateName, spki: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let shard = self.shard(name)?.read().map_err(poisoned)?;
+        Ok(shard.get(name).and_then(|e| e.keys.get(spki).cloned()))
+    }
+
+    async fn take_due_jobs(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Job>, StoreError> {
+        let mut due = Vec::new();
+        for shard in &self.shards {
+            let mut shard = shard.write().map_err(poisoned)?;
+            for entry in shard.values_mut() {
+                if due.len() >= limit {
+                    return Ok(due);
+                }
+                if let Some((job, held_until)) = entry.job.as_mut()
+                    && job.due_ms <= now_ms
+                    && *held_until <= now_ms
+                {
+                    *held_until = now_ms.saturating_add(lease_ms);
+                    due.push(job.clone());
+                }
+            }
+        }
+        Ok(due)
+    }
+
+    async fn drop_job(&self, job: &Job) -> Result<(), StoreError> {
+        let mut shard = self.shard(&job.name)?.write().map_err(poisoned)?;
+        if let Some(entry) = shard.get_mut(&job.name)
+            && entry.job.as_ref().is_some_and(|(held, _)| held.request_id == job.request_id)
+        {
+            entry.job = None;
+        }
+        Ok(())
+    }
+
+    async fn meta_or_insert(&self, key: &str, value: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let mut meta = self.meta.lock().map_err(poisoned)?;
+        Ok(meta.entry(key.to_owned()).or_insert(value).clone())
+    }
+}

@@ -1,0 +1,257 @@
+//! The one suite every [`Store`] backend passes: the revision check inside
+//! the write, keys and jobs in the same write, leases, issuers, the values
+//! replicas agree on, racing writers; and for a durable backend, everything
+//! read back after it is reopened.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pending_certificate::memory::MemoryKeyHolder;
+use pending_certificate::rest::{self, Request};
+use pending_certificate::{Certificate, CertificateName, Issuer, IssuerName, Revision, SequentialIds, Vault, VaultUrl};
+use pending_certificate_server::store::memory::MemoryStore;
+use pending_certificate_server::store::redb::RedbStore;
+use pending_certificate_server::store::{Job, JobChange, JobKind, NameWrite, Store, WriteError};
+use time::OffsetDateTime;
+
+fn name(text: &str) -> CertificateName {
+    CertificateName::new(text).unwrap()
+}
+
+/// A real aggregate: `name` with a manual request in progress, its subject
+/// naming `label` so that two are told apart.
+fn aggregate(text: &str, label: &str) -> Certificate {
+    let mut vault = Vault::new(VaultUrl::new("https://vault.test").unwrap());
+    let body = serde_json::json!({"policy": {"key_props": {"kty": "EC", "crv": "P-256"},
+        "x509_props": {"subject": format!("CN={label}")}, "issuer": {"name": "Unknown"}}});
+    let body = serde_json::to_vec(&body).unwrap();
+    let target = format!("/certificates/{text}/create?api-version=7.5");
+    let handled = rest::handle(
+        &mut vault,
+        &mut MemoryKeyHolder::new(),
+        &mut SequentialIds::default(),
+        OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000),
+        Request { method: "POST", target: &target, body: &body },
+    );
+    assert_eq!(handled.response.status, 202);
+    vault.load(&name(text)).unwrap().1.clone()
+}
+
+fn write(certificate: Certificate, expected: Option<Revision>) -> NameWrite {
+    NameWrite { certificate, expected, keys_added: Vec::new(), keys_removed: Vec::new(), job: JobChange::Keep }
+}
+
+fn job(certificate: &Certificate, due_ms: i64) -> Job {
+    Job {
+        name: certificate.name().clone(),
+        request_id: certificate.current_pending().unwrap().request_id(),
+        kind: JobKind::Issue,
+        due_ms,
+    }
+}
+
+async fn the_revision_is_checked_inside_the_write(store: &impl Store) {
+    let n = name("rev");
+    assert!(store.load(&n).await.unwrap().is_none());
+    let first = aggregate("rev", "first");
+    let r1 = store.write(write(first.clone(), None)).await.unwrap();
+    assert_eq!(store.load(&n).await.unwrap(), Some((r1, first.clone())));
+    // A second "create" of a name that now holds something is a conflict.
+    assert!(matches!(store.write(write(aggregate("rev", "again"), None)).await, Err(WriteError::Conflict)));
+    let second = aggregate("rev", "second");
+    let r2 = store.write(write(second.clone(), Some(r1))).await.unwrap();
+    assert_ne!(r1, r2);
+    // A write decided against the old revision changes nothing.
+    let stale = NameWrite {
+        keys_added: vec![(b"spki".to_vec(), b"sealed".to_vec())],
+        job: JobChange::Set(job(&first, 0)),
+        ..write(aggregate("rev", "stale"), Some(r1))
+    };
+    assert!(matches!(store.write(stale).await, Err(WriteError::Conflict)));
+    assert_eq!(store.load(&n).await.unwrap(), Some((r2, second)));
+    assert_eq!(store.key(&n, b"spki").await.unwrap(), None);
+    assert!(store.take_due_jobs(i64::MAX / 2, 1000, 10).await.unwrap().is_empty());
+}
+
+async fn an_emptied_name_leaves_nothing_and_its_revisions_are_never_reused(store: &impl Store) {
+    let n = name("emptied");
+    let held = aggregate("emptied", "e");
+    let w = NameWrite { keys_added: vec![(b"k".to_vec(), b"s".to_vec())], ..write(held.clone(), None) };
+    let r1 = store.write(w).await.unwrap();
+    let emptied = NameWrite {
+        keys_removed: vec![b"k".to_vec()],
+        job: JobChange::Clear,
+        ..write(Certificate::new(n.clone()), Some(r1))
+    };
+    store.write(emptied).await.unwrap();
+    assert_eq!(store.load(&n).await.unwrap(), None);
+    assert_eq!(store.key(&n, b"k").await.unwrap(), None);
+    // A write decided while the name held `r1` is refused...
+    assert!(matches!(store.write(write(held.clone(), Some(r1))).await, Err(WriteError::Conflict)));
+    // ...also once the name holds something again: its revision is new.
+    let r3 = store.write(write(aggregate("emptied", "again"), None)).await.unwrap();
+    assert_ne!(r3, r1);
+    assert!(matches!(store.write(write(held, Some(r1))).await, Err(WriteError::Conflict)));
+}
+
+async fn keys_come_and_go_with_the_write(store: &impl Store) {
+    let (a, b) = (name("keys-a"), name("keys-b"));
+    let w = NameWrite {
+        keys_added: vec![(b"k1".to_vec(), b"sealed-1".to_vec()), (b"k2".to_vec(), b"sealed-2".to_vec())],
+        ..write(aggregate("keys-a", "a"), None)
+    };
+    let r = store.write(w).await.unwrap();
+    assert_eq!(store.key(&a, b"k1").await.unwrap().as_deref(), Some(&b"sealed-1"[..]));
+    assert_eq!(store.key(&a, b"k2").await.unwrap().as_deref(), Some(&b"sealed-2"[..]));
+    // Keys belong to their name.
+    assert_eq!(store.key(&b, b"k1").await.unwrap(), None);
+    let w = NameWrite {
+        keys_added: vec![(b"k3".to_vec(), b"sealed-3".to_vec())],
+        keys_removed: vec![b"k1".to_vec()],
+        ..write(aggregate("keys-a", "a2"), Some(r))
+    };
+    store.write(w).await.unwrap();
+    assert_eq!(store.key(&a, b"k1").await.unwrap(), None);
+    assert_eq!(store.key(&a, b"k2").await.unwrap().as_deref(), Some(&b"sealed-2"[..]));
+    assert_eq!(store.key(&a, b"k3").await.unwrap().as_deref(), Some(&b"sealed-3"[..]));
+}
+
+async fn jobs_are_leased_kept_and_cleared(store: &impl Store) {
+    let certificate = aggregate("jobs", "j");
+    let scheduled = job(&certificate, 1_000);
+    let w = NameWrite { job: JobChange::Set(scheduled.clone()), ..write(certificate.clone(), None) };
+    let r1 = store.write(w).await.unwrap();
+    // Not yet due.
+    assert!(store.take_due_jobs(999, 100, 10).await.unwrap().is_empty());
+    assert_eq!(store.take_due_jobs(1_000, 100, 10).await.unwrap(), vec![scheduled.clone()]);
+    // Held: no one else takes it until the lease ends.
+    assert!(store.take_due_jobs(1_050, 100, 10).await.unwrap().is_empty());
+    assert_eq!(store.take_due_jobs(1_101, 100, 10).await.unwrap(), vec![scheduled.clone()]);
+    // `Keep` leaves it (and its lease).
+    let r2 = store.write(write(certificate.clone(), Some(r1))).await.unwrap();
+    assert_eq!(store.take_due_jobs(1_300, 100, 10).await.unwrap(), vec![scheduled.clone()]);
+    // Dropping another request's job leaves this one.
+    let other = Job { request_id: pending_certificate::RequestId::from_u128(7), ..scheduled.clone() };
+    store.drop_job(&other).await.unwrap();
+    assert_eq!(store.take_due_jobs(1_500, 100, 10).await.unwrap(), vec![scheduled.clone()]);
+    store.drop_job(&scheduled).await.unwrap();
+    assert!(store.take_due_jobs(10_000, 100, 10).await.unwrap().is_empty());
+    // `Clear` removes a job a write had set.
+    let r3 = store
+        .write(NameWrite { job: JobChange::Set(scheduled.clone()), ..write(certificate.clone(), Some(r2)) })
+        .await
+        .unwrap();
+    store.write(NameWrite { job: JobChange::Clear, ..write(certificate, Some(r3)) }).await.unwrap();
+    assert!(store.take_due_jobs(20_000, 100, 10).await.unwrap().is_empty());
+}
+
+async fn due_jobs_come_at_most_limit_at_a_time(store: &impl Store) {
+    for i in 0..5 {
+        let certificate = aggregate(&format!("many-{i}"), "m");
+        let w = NameWrite { job: JobChange::Set(job(&certificate, 10)), ..write(certificate, None) };
+        store.write(w).await.unwrap();
+    }
+    let first = store.take_due_jobs(100, 1_000, 3).await.unwrap();
+    let rest = store.take_due_jobs(100, 1_000, 3).await.unwrap();
+    assert_eq!((first.len(), rest.len()), (3, 2));
+    let mut names: Vec<String> = first.iter().chain(&rest).map(|j| j.name.to_string()).collect();
+    names.sort();
+    assert_eq!(names, ["many-0", "many-1", "many-2", "many-3", "many-4"]);
+}
+
+async fn issuers_are_set_and_removed(store: &impl Store) {
+    let n = IssuerName::new("digi").unwrap();
+    assert_eq!(store.issuer(&n).await.unwrap(), None);
+    let issuer = Issuer::new("DigiCert");
+    store.put_issuer(&n, Some(&issuer)).await.unwrap();
+    assert_eq!(store.issuer(&n).await.unwrap(), Some(issuer));
+    store.put_issuer(&n, None).await.unwrap();
+    assert_eq!(store.issuer(&n).await.unwrap(), None);
+}
+
+async fn the_first_meta_value_wins(store: &impl Store) {
+    assert_eq!(store.meta_or_insert("m", b"one".to_vec()).await.unwrap(), b"one");
+    assert_eq!(store.meta_or_insert("m", b"two".to_vec()).await.unwrap(), b"one");
+}
+
+/// Many writers decided against the same revision: exactly one lands.
+async fn exactly_one_racing_writer_wins<S: Store>(store: Arc<S>) {
+    for round in 0..20 {
+        let text = format!("race-{round}");
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let store = Arc::clone(&store);
+            let certificate = aggregate(&text, &format!("w{i}"));
+            tasks.push(tokio::spawn(async move { store.write(write(certificate, None)).await }));
+        }
+        let mut won = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(WriteError::Conflict) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(won, 1, "round {round}");
+    }
+}
+
+async fn the_whole_suite<S: Store>(store: Arc<S>) {
+    the_revision_is_checked_inside_the_write(&*store).await;
+    keys_come_and_go_with_the_write(&*store).await;
+    an_emptied_name_leaves_nothing_and_its_revisions_are_never_reused(&*store).await;
+    jobs_are_leased_kept_and_cleared(&*store).await;
+    due_jobs_come_at_most_limit_at_a_time(&*store).await;
+    issuers_are_set_and_removed(&*store).await;
+    the_first_meta_value_wins(&*store).await;
+    exactly_one_racing_writer_wins(store).await;
+}
+
+fn scratch(label: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("store-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_passes_the_suite() {
+    the_whole_suite(Arc::new(MemoryStore::default())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redb_passes_the_suite() {
+    let dir = scratch("suite");
+    the_whole_suite(Arc::new(RedbStore::open(&dir).unwrap())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redb_keeps_everything_across_a_reopen() {
+    let dir = scratch("reopen");
+    let certificate = aggregate("kept", "k");
+    let scheduled = job(&certificate, 5);
+    let revision = {
+        let store = RedbStore::open(&dir).unwrap();
+        let w = NameWrite {
+            keys_added: vec![(b"spki".to_vec(), b"sealed".to_vec())],
+            job: JobChange::Set(scheduled.clone()),
+            ..write(certificate.clone(), None)
+        };
+        let revision = store.write(w).await.unwrap();
+        store.put_issuer(&IssuerName::new("digi").unwrap(), Some(&Issuer::new("DigiCert"))).await.unwrap();
+        store.meta_or_insert("m", b"v".to_vec()).await.unwrap();
+        // Taken, and the taker gone: the lease does not outlive the process.
+        assert_eq!(store.take_due_jobs(10, 60_000, 10).await.unwrap().len(), 1);
+        revision
+    };
+    let store = RedbStore::open(&dir).unwrap();
+    let n = name("kept");
+    assert_eq!(store.load(&n).await.unwrap(), Some((revision, certificate.clone())));
+    assert_eq!(store.key(&n, b"spki").await.unwrap().as_deref(), Some(&b"sealed"[..]));
+    assert_eq!(store.issuer(&IssuerName::new("digi").unwrap()).await.unwrap(), Some(Issuer::new("DigiCert")));
+    assert_eq!(store.meta_or_insert("m", b"other".to_vec()).await.unwrap(), b"v");
+    assert_eq!(store.take_due_jobs(20, 60_000, 10).await.unwrap(), vec![scheduled]);
+    // The revision check holds across the reopen.
+    assert!(matches!(store.write(write(certificate.clone(), None)).await, Err(WriteError::Conflict)));
+    store.write(write(certificate, Some(revision))).await.unwrap();
+}
