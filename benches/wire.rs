@@ -53,6 +53,45 @@ fn wire(c: &mut Criterion) {
     c.bench_function("wire/rest_get_pending", |b| {
         b.iter(|| rest::handle(&mut vault, &mut keys, &mut ids, now, black_box(request)).response.body)
     });
+
+    // What an embedder with its own store pays per poll: parse, the loaded
+    // aggregate (a copy of it, or decoded from its stored JSON), decide.
+    let (revision, polled) = vault.load(&other).map(|(r, c)| (r, c.clone())).unwrap();
+    let stored = serde_json::to_vec(&polled).unwrap();
+    c.bench_function("store/aggregate_clone", |b| b.iter(|| black_box(&polled).clone()));
+    c.bench_function("store/aggregate_json_decode", |b| {
+        b.iter(|| serde_json::from_slice::<pending_certificate::Certificate>(black_box(&stored)).unwrap())
+    });
+    // A create through `rest` with the in-memory key holder: the key and its
+    // CSR are made in the decision.
+    for (label, kty) in
+        [("ec_p256", r#"{"kty": "EC", "crv": "P-256"}"#), ("rsa2048", r#"{"kty": "RSA", "key_size": 2048}"#)]
+    {
+        let body = format!(
+            r#"{{"policy": {{"key_props": {kty}, "x509_props": {{"subject": "CN=c"}}, "issuer": {{"name": "Unknown"}}}}}}"#
+        );
+        let create =
+            Request { method: "POST", target: "/certificates/made/create?api-version=7.5", body: body.as_bytes() };
+        let mut group = c.benchmark_group("store/rest_create_over_loaded");
+        if label == "rsa2048" {
+            group.sample_size(10);
+        }
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                let operation = rest::Operation::parse(black_box(create)).unwrap();
+                let mut keys = MemoryKeyHolder::new();
+                operation.decide(vault.settings(), rest::Loaded::default(), &mut keys, &mut ids, now).response.status
+            })
+        });
+        group.finish();
+    }
+    c.bench_function("store/rest_get_pending_over_loaded", |b| {
+        b.iter(|| {
+            let operation = rest::Operation::parse(black_box(request)).unwrap();
+            let loaded = rest::Loaded { certificate: Some((revision, polled.clone())), issuer: None };
+            operation.decide(vault.settings(), loaded, &mut keys, &mut ids, now).response.body
+        })
+    });
 }
 
 criterion_group!(benches, wire);

@@ -71,6 +71,18 @@ impl Csr {
         Ok(Self { der: der.into(), spki: spki.into() })
     }
 
+    /// A request read back from storage: parsed and bounded as
+    /// [`Csr::from_der`] does, its signature not checked again.
+    fn from_stored_der(der: &[u8]) -> Result<Self, CsrError> {
+        if der.len() > MAX_CSR_LEN {
+            return Err(CsrError::TooLarge { len: der.len() });
+        }
+        let malformed = |e: der::Error| CsrError::Malformed(e.to_string());
+        let request = CertReq::from_der(der).map_err(malformed)?;
+        let spki = request.info.public_key.to_der().map_err(malformed)?;
+        Ok(Self { der: der.into(), spki: spki.into() })
+    }
+
     /// The request as it was given, DER.
     pub fn der(&self) -> &[u8] {
         &self.der
@@ -93,7 +105,10 @@ impl std::fmt::Debug for Csr {
     }
 }
 
-/// Stored as the standard base64 of its DER, and parsed again when loaded.
+/// Stored as the standard base64 of its DER. Loading parses it again but
+/// does not verify its signature a second time: it was verified when it was
+/// made, and what is loaded is the embedder's own store. (Verifying costs a
+/// public-key operation on every read of a stored aggregate.)
 impl Serialize for Csr {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&STANDARD.encode(&self.der))
@@ -104,6 +119,6 @@ impl<'de> Deserialize<'de> for Csr {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         let der = STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)?;
-        Self::from_der(&der).map_err(serde::de::Error::custom)
+        Self::from_stored_der(&der).map_err(serde::de::Error::custom)
     }
 }

@@ -699,3 +699,85 @@ fn import_takes_a_password_protected_pkcs12() {
     assert_eq!((answer.status, answer.body["error"]["code"].as_str()), (400, Some("BadParameter")));
     assert_eq!(rig.vault, before);
 }
+
+/// An embedder with its own store: each request says what it needs loaded,
+/// whether it can write and whether deciding it is CPU-heavy, and deciding
+/// over what was loaded answers as `handle` over a `Vault` does.
+#[test]
+fn a_request_names_what_it_needs_and_decides_over_what_was_loaded() {
+    use pending_certificate::rest::{Loaded, Needs, Operation, Write};
+    use pending_certificate::x5c::ChainValidation;
+    use pending_certificate::{CertificateName, IssuerName, VaultSettings};
+    let parse = |method: &str, target: &str, body: &Value| {
+        let bytes = serde_json::to_vec(body).unwrap();
+        Operation::parse(Request { method, target, body: &bytes }).unwrap()
+    };
+    let name = |n: &str| Some(CertificateName::new(n).unwrap());
+    let issuer = |n: &str| Some(IssuerName::new(n).unwrap());
+    let settings = VaultSettings::new(VaultUrl::new(VAULT).unwrap());
+    let verified = VaultSettings {
+        chain_options: pending_certificate::ChainOptions::at_level(ChainValidation::Verified),
+        ..settings.clone()
+    };
+    let with_issuer = json!({"policy": {"key_props": {"kty": "EC"}, "issuer": {"name": "digi"}}});
+    let cases = [
+        (parse("POST", &format!("/certificates/c/create?{API}"), &with_issuer), name("c"), issuer("digi"), true, true),
+        (parse("GET", &format!("/certificates/c/pending?{API}"), &Value::Null), name("c"), None, false, false),
+        (parse("GET", &format!("/certificates/c?{API}"), &Value::Null), name("c"), None, false, false),
+        (
+            parse("PATCH", &format!("/certificates/c/pending?{API}"), &json!({"cancellation_requested": true})),
+            name("c"),
+            None,
+            true,
+            false,
+        ),
+        (parse("DELETE", &format!("/certificates/c/pending?{API}"), &Value::Null), name("c"), None, true, false),
+        (parse("GET", &format!("/certificates/issuers/digi?{API}"), &Value::Null), None, issuer("digi"), false, false),
+        (
+            parse("PUT", &format!("/certificates/issuers/digi?{API}"), &json!({"provider": "DigiCert"})),
+            None,
+            issuer("digi"),
+            true,
+            false,
+        ),
+    ];
+    for (operation, certificate, issuer, writes, heavy) in &cases {
+        assert_eq!(
+            operation.needs(),
+            Needs { certificate: certificate.clone(), issuer: issuer.clone() },
+            "{operation:?}"
+        );
+        assert_eq!(operation.is_write(), *writes, "{operation:?}");
+        assert_eq!(operation.is_cpu_heavy(&settings), *heavy, "{operation:?}");
+    }
+    // A merge verifies signatures only above the service's level.
+    let merge = parse("POST", &format!("/certificates/c/pending/merge?{API}"), &json!({"x5c": ["AA=="]}));
+    assert!(!merge.is_cpu_heavy(&settings) && merge.is_cpu_heavy(&verified));
+
+    // Decided over what an embedder loaded: the same answer `handle` gives,
+    // and the write carries the revision it was decided against.
+    let mut rig = Rig::new();
+    let manual = json!({"policy": {"key_props": {"kty": "EC"}, "x509_props": {"subject": "CN=c"}, "issuer": {"name": "Unknown"}}});
+    assert_eq!(rig.call("POST", &format!("/certificates/c/create?{API}"), Some(manual)).status, 202);
+    let (revision, aggregate) =
+        rig.vault.load(&CertificateName::new("c").unwrap()).map(|(r, c)| (r, c.clone())).unwrap();
+    let cancel = parse("PATCH", &format!("/certificates/c/pending?{API}"), &json!({"cancellation_requested": true}));
+    let loaded = Loaded { certificate: Some((revision, aggregate)), issuer: None };
+    let decision = cancel.decide(&settings, loaded, &mut MemoryKeyHolder::new(), &mut support::ids(), support::now());
+    let expected =
+        rig.call("PATCH", &format!("/certificates/c/pending?{API}"), Some(json!({"cancellation_requested": true})));
+    assert_eq!(decision.response.status, expected.status);
+    assert_eq!(serde_json::from_slice::<Value>(&decision.response.body).unwrap(), expected.body);
+    match decision.writes.as_slice() {
+        [Write::Certificate { expected, certificate }] => {
+            assert_eq!(*expected, Some(revision));
+            assert!(certificate.current_pending().unwrap().cancellation_requested());
+        }
+        other => panic!("{other:?}"),
+    }
+    // A refusal writes nothing.
+    let missing = parse("GET", &format!("/certificates/absent/pending?{API}"), &Value::Null);
+    let refused =
+        missing.decide(&settings, Loaded::default(), &mut MemoryKeyHolder::new(), &mut support::ids(), support::now());
+    assert_eq!((refused.response.status, refused.writes.len()), (404, 0));
+}

@@ -1,6 +1,11 @@
 //! What every request and job shares: the store, the settings, key custody,
 //! the simulated CA and the CPU pool; and the one write path, from a decided
 //! aggregate to the store (its sealed keys, its job, its revision check).
+//!
+//! Invariant: every certificate write, from a request or from a provider job,
+//! goes through [`App::write_certificate`]: the keys the aggregate now refers
+//! to are sealed and written with it, those it no longer refers to removed,
+//! and its job set or cleared, in the store's one transaction.
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;

@@ -1,5 +1,9 @@
 //! The command line: every option has a `PENDING_CERTIFICATE_…` environment
 //! variable too, and `--help` explains each.
+//!
+//! Invariant: everything the server can be told comes through [`Config`],
+//! parsed once at start; a value it cannot use stops the start with a message
+//! naming the option, never a default silently taken instead.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -421,9 +421,16 @@ async fn decide<S: Store>(
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         return (rest::RestError::BodyTooLarge { len }.response(), true);
     }
-    let read = tokio::time::timeout(limits.body_read_timeout, Limited::new(body, MAX_BODY_LEN).collect()).await;
-    let body = match read {
-        Ok(Ok(collected)) => collected.to_bytes(),
+    let read = async {
+        // Most reads have no body: nothing to wait for.
+        if hyper::body::Body::is_end_stream(&body) {
+            return Ok(Ok(Bytes::new()));
+        }
+        let limited = Limited::new(body, MAX_BODY_LEN).collect();
+        tokio::time::timeout(limits.body_read_timeout, limited).await.map(|r| r.map(|c| c.to_bytes()))
+    };
+    let body = match read.await {
+        Ok(Ok(bytes)) => bytes,
         Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
             let message = format!("The request body is over {MAX_BODY_LEN} bytes; at most {MAX_BODY_LEN} are allowed.");
             return (routes::error(413, "RequestEntityTooLarge", message), true);

@@ -60,14 +60,16 @@ pub fn start(config: Config) -> Result<(), String> {
                 let kek = config.key_encryption_key.clone().unwrap_or_else(|| Custody::default_path(&dir));
                 let generate = config.key_encryption_key.is_none();
                 let custody = Custody::from_file(&kek, generate).map_err(|e| e.to_string())?;
-                run(config, store, custody, threads).await
+                run(config, store, custody, threads, &kek.display().to_string()).await
             }
             None => {
-                let custody = match &config.key_encryption_key {
-                    Some(path) => Custody::from_file(path, false).map_err(|e| e.to_string())?,
-                    None => Custody::ephemeral().map_err(|e| e.to_string())?,
+                let (custody, source) = match &config.key_encryption_key {
+                    Some(path) => {
+                        (Custody::from_file(path, false).map_err(|e| e.to_string())?, path.display().to_string())
+                    }
+                    None => (Custody::ephemeral().map_err(|e| e.to_string())?, "an ephemeral key".to_owned()),
                 };
-                run(config, MemoryStore::default(), custody, threads).await
+                run(config, MemoryStore::default(), custody, threads, &source).await
             }
         }
     })
@@ -92,7 +94,8 @@ fn chain_options(config: &Config) -> Result<ChainOptions, String> {
         .map_err(|e| format!("--trust-anchors {}: {e}", path.display()))
 }
 
-async fn run<S: Store>(config: Config, store: S, custody: Custody, threads: usize) -> Result<(), String> {
+/// Serves `store`, whose keys `custody` (from `kek`) seals.
+async fn run<S: Store>(config: Config, store: S, custody: Custody, threads: usize, kek: &str) -> Result<(), String> {
     let chain_options = chain_options(&config)?;
     let tls = if config.insecure_http {
         None
@@ -105,7 +108,7 @@ async fn run<S: Store>(config: Config, store: S, custody: Custody, threads: usiz
     let scheme = if tls.is_some() { "https" } else { "http" };
     let url = config.vault_url.clone().unwrap_or_else(|| format!("{scheme}://{address}"));
     let url = VaultUrl::new(&url).map_err(|e| format!("--vault-url {url}: {e}"))?;
-    app::check_kek(&store, &custody).await?;
+    app::check_kek(&store, &custody).await.map_err(|e| format!("--key-encryption-key {kek}: {e}"))?;
     let provider = app::simulated_ca(&store, &custody).await?;
     let limits = http::Limits {
         header_read_timeout: config.header_read_timeout,

@@ -1,6 +1,10 @@
 //! The CPU pool: key generation, chain validation, PKCS#12 and signing run
 //! here, off the async workers, at most `threads` at a time. A task that
 //! finds every thread busy waits for one; it is never refused.
+//!
+//! Invariant: no async worker runs a key generation, a PKCS#12 read or a
+//! chain's signature checks (`Operation::is_cpu_heavy`), and no lock another
+//! name's request waits for is held while a task runs here.
 
 use std::sync::Arc;
 

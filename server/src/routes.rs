@@ -4,7 +4,7 @@
 //! Invariant: no lock that another name's request waits on is held across a
 //! request (writes to one name queue on its own lock); the store checks the
 //! revision a request was decided against, and a lost race is the service's
-//! 409. CPU-heavy decisions (create, import, merge) run on the CPU pool.
+//! 409. CPU-heavy decisions (`Operation::is_cpu_heavy`) run on the CPU pool.
 
 use base64::Engine as _;
 use pending_certificate::memory::MemoryKeyHolder;
@@ -39,15 +39,6 @@ pub fn health() -> Response {
     json(200, json!({"status": "ok"}))
 }
 
-/// Whether deciding an operation may cost real CPU: making a key, reading a
-/// PKCS#12 file, validating a chain.
-fn heavy(operation: &Operation) -> bool {
-    matches!(
-        operation,
-        Operation::CreateCertificate { .. } | Operation::ImportCertificate { .. } | Operation::MergeCertificate { .. }
-    )
-}
-
 /// A Key Vault request: parse, load what it needs, decide, store what it
 /// changed if nothing changed meanwhile.
 pub async fn vault<S: Store>(app: &Shared<S>, method: &str, target: &str, body: &[u8]) -> Response {
@@ -76,7 +67,7 @@ pub async fn vault<S: Store>(app: &Shared<S>, method: &str, target: &str, body: 
     }
     let before = loaded.certificate.as_ref().map(|(_, c)| c.clone()).filter(|_| operation.is_write());
     let at = now();
-    let (decision, keys) = if heavy(&operation) {
+    let (decision, keys) = if operation.is_cpu_heavy(&app.settings) {
         let task_app = app.clone();
         let task_operation = operation.clone();
         let decided = app

@@ -249,7 +249,8 @@ fn a_server_started_with_another_key_encryption_key_refuses_to_start() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("key-encryption key"), "{stderr}");
+    assert!(stderr.contains("key-encryption key does not open the store's keys"), "{stderr}");
+    assert!(stderr.contains(other.to_str().unwrap()), "{stderr}");
     // A file that is not a key is refused as such.
     std::fs::write(&other, "not a key").unwrap();
     let output = Command::new(BIN)

@@ -272,6 +272,20 @@ impl Operation {
         }
     }
 
+    /// Whether deciding may take real CPU time — making a key (an EC key and
+    /// its CSR take about 0.1 ms, an RSA-2048 key tens of milliseconds),
+    /// reading an imported PKCS#12 or PEM key, verifying a chain's signatures
+    /// (the `Verified` and `Strict` levels) — so that an embedder on an async
+    /// runtime decides it on a blocking pool. Everything else takes
+    /// microseconds.
+    pub fn is_cpu_heavy(&self, settings: &VaultSettings) -> bool {
+        match self {
+            Operation::CreateCertificate { .. } | Operation::ImportCertificate { .. } => true,
+            Operation::MergeCertificate { .. } => settings.chain_options.level != crate::x5c::ChainValidation::Service,
+            _ => false,
+        }
+    }
+
     /// Whether the operation can change anything (and so may need storing).
     pub fn is_write(&self) -> bool {
         !matches!(

@@ -1,6 +1,9 @@
 //! The in-memory store: nothing survives the process. Names are spread over
 //! shards, each behind its own lock held only for the instant of a map
 //! access, so requests for different names rarely meet.
+//!
+//! Invariant: the revision check and the write happen under one shard lock,
+//! never held across an await.
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;

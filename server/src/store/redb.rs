@@ -6,6 +6,10 @@
 //! one commit (redb writes one transaction at a time; grouping lets a commit
 //! carry every write that queued behind the last). A write is answered only
 //! after its group committed, so a `kill -9` loses nothing that was answered.
+//!
+//! Invariant: one writer thread owns every write transaction; a write is
+//! answered only after the commit that carries it; a group in which any
+//! change fails in storage is not committed at all.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -54,9 +58,20 @@ impl RedbStore {
     /// Opens (or creates) `dir/vault.redb`. Nothing is read into memory.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("{}: {e}", dir.display())))?;
-        let db = Database::create(dir.join("vault.redb")).map_err(failed)?;
+        let path = dir.join("vault.redb");
+        let started = std::time::Instant::now();
+        let db = Database::builder()
+            .set_repair_callback(|session| {
+                if session.progress() == 0.0 {
+                    tracing::warn!("the store was not shut down cleanly: repairing it");
+                }
+            })
+            .create(&path)
+            .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
+        tracing::info!(path = %path.display(), elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX), "store opened");
         {
-            let txn = db.begin_write().map_err(failed)?;
+            let mut txn = db.begin_write().map_err(failed)?;
+            txn.set_quick_repair(true);
             txn.open_table(AGGREGATES).map_err(failed)?;
             txn.open_table(KEYS).map_err(failed)?;
             txn.open_table(JOBS).map_err(failed)?;
@@ -114,16 +129,27 @@ fn write_groups(db: &Database, receiver: &mpsc::Receiver<Change>) {
                 Err(_) => break,
             }
         }
-        let txn = match db.begin_write() {
+        let mut txn = match db.begin_write() {
             Ok(txn) => txn,
             Err(e) => {
                 fail_all(group, &e.to_string());
                 continue;
             }
         };
+        // Each commit records the allocator state, so that opening after a
+        // crash does not walk the whole file to rebuild it.
+        txn.set_quick_repair(true);
         let mut answers = Vec::with_capacity(group.len());
         for change in group {
             answers.push(apply(&txn, change));
+        }
+        // A change that failed part-way may have left part of itself in the
+        // transaction: the group is not committed, and every change in it is
+        // answered with the failure.
+        if let Some(why) = answers.iter().find_map(Answer::failure) {
+            let _ = txn.abort();
+            answers.into_iter().for_each(|a| a.fail(&format!("a change in the same commit failed: {why}")));
+            continue;
         }
         match txn.commit() {
             Ok(()) => answers.into_iter().for_each(Answer::send),
@@ -147,6 +173,15 @@ impl Answer {
             Answer::Unit(result, to) => to.send(result).map_err(|_| ()),
             Answer::Meta(result, to) => to.send(result).map_err(|_| ()),
         };
+    }
+
+    /// Why the change failed in storage (a conflict is not a failure).
+    fn failure(&self) -> Option<String> {
+        match self {
+            Answer::Name(Err(WriteError::Failed(e)), _) => Some(e.to_string()),
+            Answer::Unit(Err(e), _) | Answer::Meta(Err(e), _) => Some(e.to_string()),
+            _ => None,
+        }
     }
 
     fn fail(self, why: &str) {
