@@ -8,7 +8,9 @@
 //! ```
 //!
 //! Scenarios: `get` (GET pending), `health`, `create` (EC P-256 and
-//! RSA-2048), each at 1, 8 and 64 connections on memory and redb; `mixed`
+//! RSA-2048), each at 1, 8 and 64 connections on memory, redb and
+//! PostgreSQL with one and two replicas (a throwaway cluster the tool
+//! starts, as the tests do; connections alternate between replicas); `mixed`
 //! (GET pending at 8 connections alone, beside a one-core CPU burner, and
 //! while two clients create RSA-2048 or RSA-4096 certificates); `rss` (the
 //! server's resident memory over create + delete cycles on 10 names);
@@ -24,6 +26,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
+
+#[path = "../tests/common/pg.rs"]
+mod pg;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Scenario {
@@ -51,8 +56,9 @@ struct Args {
     /// Create + delete cycles for `rss`.
     #[arg(long, default_value_t = 20_000)]
     cycles: usize,
-    /// Stores for `get`, `health`, `create` and `rss`.
-    #[arg(long, value_delimiter = ',', default_value = "memory,redb")]
+    /// Stores for `get`, `health`, `create` and `rss`: `memory`, `redb`,
+    /// `postgres` (one replica), `postgres2` (two replicas on one database).
+    #[arg(long, value_delimiter = ',', default_value = "memory,redb,postgres,postgres2")]
     stores: Vec<String>,
     /// Connection counts for `get`, `health` and `create`.
     #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
@@ -73,8 +79,45 @@ const API: &str = "api-version=7.5";
 struct Server {
     child: Child,
     address: String,
+    /// Every replica's address (the first is `address`).
+    addresses: Vec<String>,
+    /// Replicas besides the first.
+    others: Vec<Child>,
     _dir: Option<Scratch>,
 }
+
+/// Where the servers keep their state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Memory,
+    Redb,
+    Postgres { replicas: usize },
+}
+
+impl Backend {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "memory" => Ok(Backend::Memory),
+            "redb" => Ok(Backend::Redb),
+            "postgres" => Ok(Backend::Postgres { replicas: 1 }),
+            "postgres2" => Ok(Backend::Postgres { replicas: 2 }),
+            other => Err(format!("unknown store {other:?}: memory, redb, postgres or postgres2")),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Backend::Memory => "memory",
+            Backend::Redb => "redb",
+            Backend::Postgres { replicas: 1 } => "postgres",
+            Backend::Postgres { .. } => "postgres ×2",
+        }
+    }
+}
+
+/// The PostgreSQL cluster's port and the replicas' KEK, once started.
+static POSTGRES: std::sync::OnceLock<(u16, PathBuf)> = std::sync::OnceLock::new();
+static DATABASES: AtomicU64 = AtomicU64::new(0);
 
 struct Scratch(PathBuf);
 
@@ -91,8 +134,12 @@ fn scratch(label: &str) -> Scratch {
 }
 
 fn spawn(args: &Args, data_dir: Option<&PathBuf>) -> Result<(Child, String), String> {
+    spawn_with(args, data_dir, &[])
+}
+
+fn spawn_with(args: &Args, data_dir: Option<&PathBuf>, extra: &[String]) -> Result<(Child, String), String> {
     let mut command = Command::new(&args.server);
-    command.args(["--listen", "127.0.0.1:0", "--insecure-http"]).args(&args.server_args);
+    command.args(["--listen", "127.0.0.1:0", "--insecure-http"]).args(&args.server_args).args(extra);
     if let Some(dir) = data_dir {
         command.arg("--data-dir").arg(dir);
     }
@@ -111,15 +158,40 @@ fn spawn(args: &Args, data_dir: Option<&PathBuf>) -> Result<(Child, String), Str
 }
 
 impl Server {
-    fn start(args: &Args, redb: bool) -> Result<Self, String> {
-        let dir = redb.then(|| scratch("redb"));
-        let (child, address) = spawn(args, dir.as_ref().map(|d| &d.0))?;
-        Ok(Self { child, address, _dir: dir })
+    fn start(args: &Args, backend: Backend) -> Result<Self, String> {
+        match backend {
+            Backend::Memory | Backend::Redb => {
+                let dir = (backend == Backend::Redb).then(|| scratch("redb"));
+                let (child, address) = spawn(args, dir.as_ref().map(|d| &d.0))?;
+                Ok(Self { child, addresses: vec![address.clone()], address, others: Vec::new(), _dir: dir })
+            }
+            Backend::Postgres { replicas } => {
+                let (port, kek) = POSTGRES.get().ok_or("the PostgreSQL cluster is not running")?;
+                let database = format!("load{}", DATABASES.fetch_add(1, Ordering::Relaxed));
+                create_database(*port, &database)?;
+                let extra = [
+                    "--database-url".to_owned(),
+                    format!("postgres://postgres@127.0.0.1:{port}/{database}"),
+                    "--key-encryption-key".to_owned(),
+                    kek.display().to_string(),
+                ];
+                let mut children = Vec::new();
+                for _ in 0..replicas.max(1) {
+                    children.push(spawn_with(args, None, &extra)?);
+                }
+                let addresses: Vec<String> = children.iter().map(|(_, a)| a.clone()).collect();
+                let mut children = children.into_iter().map(|(c, _)| c);
+                let child = children.next().ok_or("no replica")?;
+                let address = addresses.first().cloned().unwrap_or_default();
+                Ok(Self { child, address, addresses, others: children.collect(), _dir: None })
+            }
+        }
     }
 
-    /// CPU time the server has used, in microseconds (user + system).
+    /// CPU time the server's replicas have used, in microseconds (user +
+    /// system; not the database's).
     fn cpu_us(&self) -> u64 {
-        cpu_us(self.child.id())
+        cpu_us(self.child.id()) + self.others.iter().map(|c| cpu_us(c.id())).sum::<u64>()
     }
 
     fn rss_kib(&self) -> u64 {
@@ -135,9 +207,25 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in std::iter::once(&mut self.child).chain(self.others.iter_mut()) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
+}
+
+fn create_database(port: u16, name: &str) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+        let (client, connection) =
+            tokio_postgres::connect(&url, tokio_postgres::NoTls).await.map_err(|e| e.to_string())?;
+        let task = tokio::spawn(connection);
+        client.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await.map_err(|e| e.to_string())?;
+        drop(client);
+        let _ = task.await;
+        Ok(())
+    })
 }
 
 /// CPU time process `pid` has used, in microseconds (Linux, 100 ticks/s).
@@ -239,11 +327,12 @@ type Step = Arc<dyn Fn(usize, u64) -> (String, String, Vec<u8>) + Send + Sync>;
 
 /// Drives `connections` connections for `seconds`, each sending `step`
 /// requests back to back.
-fn drive(address: &str, connections: usize, seconds: f64, step: Step) -> Figures {
+fn drive(addresses: &[String], connections: usize, seconds: f64, step: Step) -> Figures {
     let stop = Arc::new(AtomicBool::new(false));
     let threads: Vec<_> = (0..connections)
         .map(|index| {
-            let (address, stop, step) = (address.to_owned(), Arc::clone(&stop), Arc::clone(&step));
+            let address = addresses.get(index % addresses.len().max(1)).cloned().unwrap_or_default();
+            let (stop, step) = (Arc::clone(&stop), Arc::clone(&step));
             std::thread::spawn(move || {
                 let mut latencies = Vec::new();
                 let mut errors = 0u64;
@@ -311,13 +400,9 @@ fn header() {
 /// [`drive`], with the server's CPU time per request.
 fn measure(server: &Server, connections: usize, seconds: f64, step: Step) -> Figures {
     let before = server.cpu_us();
-    let mut figures = drive(&server.address, connections, seconds, step);
+    let mut figures = drive(&server.addresses, connections, seconds, step);
     figures.server_cpu_us = server.cpu_us().saturating_sub(before);
     figures
-}
-
-fn store_name(redb: bool) -> &'static str {
-    if redb { "redb" } else { "memory" }
 }
 
 /// A name with a manual request in progress, for GET pending.
@@ -333,14 +418,14 @@ fn get_pending() -> Step {
     Arc::new(|_, _| ("GET".into(), format!("/certificates/load/pending?{API}"), Vec::new()))
 }
 
-/// Whether each store asked for is redb.
-fn stores(args: &Args) -> Vec<bool> {
-    args.stores.iter().map(|s| s == "redb").collect()
+/// The stores asked for (each known: checked in `main`).
+fn stores(args: &Args) -> Vec<Backend> {
+    args.stores.iter().filter_map(|s| Backend::parse(s).ok()).collect()
 }
 
 fn run_get(args: &Args, health: bool) -> Result<(), String> {
-    for redb in stores(args) {
-        let server = Server::start(args, redb)?;
+    for backend in stores(args) {
+        let server = Server::start(args, backend)?;
         pending_name(&server.address)?;
         for &connections in &args.connections {
             let step = if health {
@@ -349,7 +434,7 @@ fn run_get(args: &Args, health: bool) -> Result<(), String> {
                 get_pending()
             };
             let figures = measure(&server, connections, args.seconds, step);
-            row(if health { "GET /health" } else { "GET pending" }, store_name(redb), connections, &figures);
+            row(if health { "GET /health" } else { "GET pending" }, backend.label(), connections, &figures);
         }
     }
     Ok(())
@@ -358,8 +443,8 @@ fn run_get(args: &Args, health: bool) -> Result<(), String> {
 fn run_create(args: &Args) -> Result<(), String> {
     static RUN: AtomicU64 = AtomicU64::new(0);
     for kind in ["ec", "rsa2048"] {
-        for redb in stores(args) {
-            let server = Server::start(args, redb)?;
+        for backend in stores(args) {
+            let server = Server::start(args, backend)?;
             for &connections in &args.connections {
                 let run = RUN.fetch_add(1, Ordering::Relaxed);
                 let body = create_body(kind);
@@ -368,7 +453,7 @@ fn run_create(args: &Args) -> Result<(), String> {
                 });
                 let figures = measure(&server, connections, args.seconds, step);
                 let what = if kind == "ec" { "create EC P-256" } else { "create RSA-2048" };
-                row(what, store_name(redb), connections, &figures);
+                row(what, backend.label(), connections, &figures);
             }
         }
     }
@@ -389,7 +474,7 @@ fn burner(stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
 }
 
 fn run_mixed(args: &Args) -> Result<(), String> {
-    let server = Server::start(args, false)?;
+    let server = Server::start(args, Backend::Memory)?;
     pending_name(&server.address)?;
     let alone = measure(&server, 8, args.seconds, get_pending());
     row("GET pending alone", "memory", 8, &alone);
@@ -437,8 +522,8 @@ fn run_mixed(args: &Args) -> Result<(), String> {
 }
 
 fn run_rss(args: &Args) -> Result<(), String> {
-    for redb in stores(args) {
-        let server = Server::start(args, redb)?;
+    for backend in stores(args) {
+        let server = Server::start(args, backend)?;
         let mut client = Client::connect(&server.address).map_err(|e| e.to_string())?;
         let body = create_body("ec");
         let mut cycle = |i: usize| -> Result<(), String> {
@@ -466,7 +551,7 @@ fn run_rss(args: &Args) -> Result<(), String> {
         println!(
             "| RSS over {} create + delete cycles on 10 names | {} | start {start} KiB, then {:?} KiB; end/start {:.3} |",
             args.cycles,
-            store_name(redb),
+            backend.label(),
             samples,
             end as f64 / start.max(1) as f64
         );
@@ -478,7 +563,7 @@ fn run_rss(args: &Args) -> Result<(), String> {
 fn first_answer(args: &Args, dir: &PathBuf, name: &str) -> Result<Duration, String> {
     let started = Instant::now();
     let (child, address) = spawn(args, Some(dir))?;
-    let mut server = Server { child, address, _dir: None };
+    let mut server = Server { child, addresses: vec![address.clone()], address, others: Vec::new(), _dir: None };
     let mut client = Client::connect(&server.address).map_err(|e| e.to_string())?;
     let status = client.call("GET", &format!("/certificates/{name}/pending?{API}"), &[]).map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
@@ -493,7 +578,7 @@ fn first_answer(args: &Args, dir: &PathBuf, name: &str) -> Result<Duration, Stri
 fn run_restart(args: &Args) -> Result<(), String> {
     let dir = scratch("restart");
     let (child, address) = spawn(args, Some(&dir.0))?;
-    let mut server = Server { child, address, _dir: None };
+    let mut server = Server { child, addresses: vec![address.clone()], address, others: Vec::new(), _dir: None };
     let per = args.names.div_ceil(8);
     let names = args.names;
     let address = server.address.clone();
@@ -525,7 +610,7 @@ fn run_restart(args: &Args) -> Result<(), String> {
     let graceful = first_answer(args, &dir.0, "n0")?;
     // Once more, killed with -9 while idle.
     let (child, address) = spawn(args, Some(&dir.0))?;
-    server = Server { child, address, _dir: None };
+    server = Server { child, addresses: vec![address.clone()], address, others: Vec::new(), _dir: None };
     let mut client = Client::connect(&server.address).map_err(|e| e.to_string())?;
     let _ = client.call("GET", &format!("/certificates/n1/pending?{API}"), &[]);
     let _ = server.child.kill();
@@ -544,6 +629,23 @@ fn main() {
     let args = Args::parse();
     let all = args.scenarios.contains(&Scenario::All);
     let wants = |s: Scenario| all || args.scenarios.contains(&s);
+    if let Some(error) = args.stores.iter().find_map(|s| Backend::parse(s).err()) {
+        eprintln!("load: {error}");
+        std::process::exit(2);
+    }
+    // A throwaway PostgreSQL cluster for the scenarios that use one; it is
+    // stopped when `_cluster` goes.
+    let uses_stores = [Scenario::Get, Scenario::Health, Scenario::Create, Scenario::Rss].into_iter().any(wants);
+    let _cluster = (uses_stores && stores(&args).iter().any(|b| matches!(b, Backend::Postgres { .. }))).then(|| {
+        let cluster = pg::Postgres::start();
+        let kek = cluster.dir().join("load.kek");
+        if let Err(error) = std::fs::write(&kek, "33".repeat(32)) {
+            eprintln!("load: {}: {error}", kek.display());
+            std::process::exit(1);
+        }
+        let _ = POSTGRES.set((cluster.port, kek));
+        cluster
+    });
     header();
     let mut failed = false;
     let mut report = |result: Result<(), String>| {

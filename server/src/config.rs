@@ -49,9 +49,28 @@ pub struct Config {
     #[arg(long, env = "PENDING_CERTIFICATE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Keep everything in this PostgreSQL database, shared by every replica
+    /// started with it (`postgres://user@host:port/dbname` or `host=…
+    /// dbname=…`; TLS to the database is not offered: use a local or
+    /// otherwise protected connection). Migrations run at start. Needs
+    /// --key-encryption-key, the same file on every replica.
+    #[arg(
+        long,
+        env = "PENDING_CERTIFICATE_DATABASE_URL",
+        value_name = "URL",
+        conflicts_with = "data_dir",
+        requires = "key_encryption_key"
+    )]
+    pub database_url: Option<String>,
+
+    /// Most connections to the database this replica opens.
+    #[arg(long, env = "PENDING_CERTIFICATE_DATABASE_CONNECTIONS", default_value_t = 16, value_name = "N")]
+    pub database_connections: usize,
+
     /// The key-encryption key (32 bytes: 64 hex digits, base64, or raw) that
-    /// seals every stored private key with AES-256-GCM. Default: the
-    /// data directory's `key-encryption-key`, made on first start.
+    /// seals every stored private key with AES-256-GCM. Default with
+    /// --data-dir: the data directory's `key-encryption-key`, made on first
+    /// start; required with --database-url.
     #[arg(long, env = "PENDING_CERTIFICATE_KEY_ENCRYPTION_KEY", value_name = "FILE")]
     pub key_encryption_key: Option<PathBuf>,
 
@@ -94,6 +113,11 @@ pub struct Config {
     /// `strict` only; without it, the top of the chain given is trusted).
     #[arg(long, env = "PENDING_CERTIFICATE_TRUST_ANCHORS", value_name = "PEM")]
     pub trust_anchors: Option<PathBuf>,
+
+    /// Seconds a replica holds a provider job it took before another replica
+    /// may take it (a replica that dies mid-job leaves it for this long).
+    #[arg(long, env = "PENDING_CERTIFICATE_JOB_LEASE", default_value = "30", value_parser = seconds, value_name = "SECONDS")]
+    pub job_lease: Duration,
 
     /// Enable the test routes `POST /admin/outcome` and `POST /admin/sign`.
     #[arg(long, env = "PENDING_CERTIFICATE_ADMIN")]

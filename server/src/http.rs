@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::server::conn::http1;
@@ -418,24 +418,23 @@ async fn decide<S: Store>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if let Some(len) = declared.filter(|&len| len > MAX_BODY_LEN as u64) {
+        // Answered at once; a body the client sends anyway is read and
+        // dropped (up to a bound, within the body timeout) before the
+        // connection closes, so that a client that writes its whole request
+        // before reading still gets the answer rather than a reset.
+        if len <= MAX_DRAINED_BODY {
+            tokio::spawn(drain(body, limits.body_read_timeout));
+        }
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         return (rest::RestError::BodyTooLarge { len }.response(), true);
     }
-    let read = async {
-        // Most reads have no body: nothing to wait for.
-        if hyper::body::Body::is_end_stream(&body) {
-            return Ok(Ok(Bytes::new()));
-        }
-        let limited = Limited::new(body, MAX_BODY_LEN).collect();
-        tokio::time::timeout(limits.body_read_timeout, limited).await.map(|r| r.map(|c| c.to_bytes()))
-    };
-    let body = match read.await {
+    let body = match tokio::time::timeout(limits.body_read_timeout, read_body(body, limits.body_read_timeout)).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+        Ok(Err(BodyError::TooLarge)) => {
             let message = format!("The request body is over {MAX_BODY_LEN} bytes; at most {MAX_BODY_LEN} are allowed.");
             return (routes::error(413, "RequestEntityTooLarge", message), true);
         }
-        Ok(Err(error)) => {
+        Ok(Err(BodyError::Read(error))) => {
             return (routes::error(400, "BadParameter", format!("The request body could not be read: {error}")), true);
         }
         Err(_) => {
@@ -450,6 +449,56 @@ async fn decide<S: Store>(
         routes::vault(app, method, target, &body).await
     };
     (response, false)
+}
+
+/// Why a body was not read.
+enum BodyError {
+    /// It passed [`MAX_BODY_LEN`]; the rest is being read and dropped.
+    TooLarge,
+    /// The connection failed mid-body.
+    Read(hyper::Error),
+}
+
+/// Reads a body of at most [`MAX_BODY_LEN`] bytes. Past the limit, the rest
+/// is read and dropped in the background (as [`drain`] does), so that the
+/// client gets the 413 rather than a reset.
+async fn read_body(mut body: Incoming, within: Duration) -> Result<Bytes, BodyError> {
+    // Most requests have no body: nothing to wait for.
+    if hyper::body::Body::is_end_stream(&body) {
+        return Ok(Bytes::new());
+    }
+    let mut collected = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(BodyError::Read)?;
+        if let Ok(data) = frame.into_data() {
+            if collected.len().saturating_add(data.len()) > MAX_BODY_LEN {
+                tokio::spawn(drain(body, within));
+                return Err(BodyError::TooLarge);
+            }
+            collected.extend_from_slice(&data);
+        }
+    }
+    Ok(Bytes::from(collected))
+}
+
+/// The largest refused body that is still read (and dropped) before the
+/// connection closes.
+const MAX_DRAINED_BODY: u64 = 16 * 1024 * 1024;
+
+/// Reads and drops a body: at most [`MAX_DRAINED_BODY`] bytes, for at most
+/// `within`.
+async fn drain(mut body: Incoming, within: Duration) {
+    let _ = tokio::time::timeout(within, async {
+        let mut dropped = 0u64;
+        while let Some(Ok(frame)) = body.frame().await {
+            let len = frame.data_ref().map_or(0, |d| d.len() as u64);
+            dropped = dropped.saturating_add(len);
+            if dropped > MAX_DRAINED_BODY {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// A GUID's text form of 128 bits.

@@ -30,6 +30,7 @@ use crate::custody::Custody;
 use crate::pool::CpuPool;
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
+use crate::store::postgres::PostgresStore;
 use crate::store::redb::RedbStore;
 
 /// The CPU pool's size: as given, or one thread per core.
@@ -54,6 +55,13 @@ pub fn start(config: Config) -> Result<(), String> {
         .build()
         .map_err(|e| format!("the runtime: {e}"))?;
     runtime.block_on(async move {
+        if let Some(url) = config.database_url.clone() {
+            // clap requires the KEK with a database; checked again here.
+            let kek = config.key_encryption_key.clone().ok_or("--database-url needs --key-encryption-key")?;
+            let custody = Custody::from_file(&kek, false).map_err(|e| e.to_string())?;
+            let store = PostgresStore::connect(&url, config.database_connections).await.map_err(|e| e.to_string())?;
+            return run(config, store, custody, threads, &kek.display().to_string()).await;
+        }
         match config.data_dir.clone() {
             Some(dir) => {
                 let store = RedbStore::open(&dir).map_err(|e| e.to_string())?;
@@ -133,7 +141,11 @@ async fn run<S: Store>(config: Config, store: S, custody: Custody, threads: usiz
         %address,
         cpu_threads = threads,
         max_connections = limits.max_connections,
-        store = if app.config.data_dir.is_some() { "redb" } else { "memory" },
+        store = match (&app.config.database_url, &app.config.data_dir) {
+            (Some(_), _) => "postgres",
+            (None, Some(_)) => "redb",
+            (None, None) => "memory",
+        },
         "listening"
     );
     match &tls {

@@ -14,9 +14,6 @@ use pending_certificate::{Certificate, Failure, Issued, IssuerMode, OperationErr
 use crate::app::{RandomIds, Shared, Unwritten, now};
 use crate::store::{Job, JobKind, Store};
 
-/// How long a taken job is held before another taker may have it.
-pub const LEASE: Duration = Duration::from_secs(30);
-
 /// How often due jobs are looked for when nothing wakes the loop earlier.
 const TICK: Duration = Duration::from_millis(100);
 
@@ -25,7 +22,7 @@ const ATTEMPTS: usize = 8;
 
 /// Runs due jobs until the process stops.
 pub async fn run<S: Store>(app: Shared<S>) {
-    let lease = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
+    let lease = i64::try_from(app.config.job_lease.as_millis()).unwrap_or(i64::MAX).max(1);
     loop {
         let now_ms = i64::try_from(now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
         match app.store.take_due_jobs(now_ms, lease, 64).await {

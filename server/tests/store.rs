@@ -4,13 +4,17 @@
 //! read back after it is reopened.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use common::pg::Postgres;
 use pending_certificate::memory::MemoryKeyHolder;
 use pending_certificate::rest::{self, Request};
 use pending_certificate::{Certificate, CertificateName, Issuer, IssuerName, Revision, SequentialIds, Vault, VaultUrl};
 use pending_certificate_server::store::memory::MemoryStore;
+use pending_certificate_server::store::postgres::PostgresStore;
 use pending_certificate_server::store::redb::RedbStore;
 use pending_certificate_server::store::{Job, JobChange, JobKind, NameWrite, Store, WriteError};
 use time::OffsetDateTime;
@@ -254,4 +258,80 @@ async fn redb_keeps_everything_across_a_reopen() {
     // The revision check holds across the reopen.
     assert!(matches!(store.write(write(certificate.clone(), None)).await, Err(WriteError::Conflict)));
     store.write(write(certificate, Some(revision))).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_passes_the_suite() {
+    let cluster = tokio::task::spawn_blocking(Postgres::start).await.unwrap();
+    cluster.create_database("suite");
+    let store = PostgresStore::connect(&cluster.url("suite"), 8).await.unwrap();
+    the_whole_suite(Arc::new(store)).await;
+}
+
+/// Two replicas' stores on one database: one revision check, one lease, and
+/// migrations that many replicas run at once apply once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_on_one_database_share_the_revision_check_and_the_leases() {
+    let cluster = tokio::task::spawn_blocking(Postgres::start).await.unwrap();
+    cluster.create_database("shared");
+    let url = cluster.url("shared");
+    // Four replicas migrate a fresh database at once.
+    let connecting: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { PostgresStore::connect(&url, 4).await })
+        })
+        .collect();
+    let mut stores = Vec::new();
+    for task in connecting {
+        stores.push(Arc::new(task.await.unwrap().unwrap()));
+    }
+    let (a, b) = (Arc::clone(&stores[0]), Arc::clone(&stores[1]));
+    // Racing writers on two replicas: exactly one lands.
+    for round in 0..20 {
+        let text = format!("shared-{round}");
+        let tasks: Vec<_> = stores
+            .iter()
+            .enumerate()
+            .map(|(i, store)| {
+                let (store, certificate) = (Arc::clone(store), aggregate(&text, &format!("r{i}")));
+                tokio::spawn(async move { store.write(write(certificate, None)).await })
+            })
+            .collect();
+        let mut won = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(WriteError::Conflict) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(won, 1, "round {round}");
+    }
+    // What one replica wrote, another reads; a write decided on one against
+    // a revision another moved on is refused.
+    let certificate = aggregate("seen", "s");
+    let r1 = a.write(write(certificate.clone(), None)).await.unwrap();
+    assert_eq!(b.load(&name("seen")).await.unwrap(), Some((r1, certificate.clone())));
+    b.write(write(aggregate("seen", "moved"), Some(r1))).await.unwrap();
+    assert!(matches!(a.write(write(certificate.clone(), Some(r1))).await, Err(WriteError::Conflict)));
+    // A job one replica took is another's only once the lease ends (the
+    // taker died without answering).
+    let scheduled = job(&certificate, 100);
+    let jobbed = aggregate("jobbed", "j");
+    let scheduled =
+        Job { name: jobbed.name().clone(), request_id: jobbed.current_pending().unwrap().request_id(), ..scheduled };
+    a.write(NameWrite { job: JobChange::Set(scheduled.clone()), ..write(jobbed, None) }).await.unwrap();
+    assert_eq!(a.take_due_jobs(1_000, 2_000, 10).await.unwrap(), vec![scheduled.clone()]);
+    assert!(b.take_due_jobs(2_999, 2_000, 10).await.unwrap().is_empty());
+    assert_eq!(b.take_due_jobs(3_001, 2_000, 10).await.unwrap(), vec![scheduled]);
+    // One migration row, however many replicas started.
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let versions = client.query("SELECT version FROM schema_migrations", &[]).await.unwrap();
+    assert_eq!(versions.len(), 1);
+    // A database whose schema is newer than this server's is refused.
+    client.execute("INSERT INTO schema_migrations (version) VALUES (999)", &[]).await.unwrap();
+    let refused = PostgresStore::connect(&url, 1).await.err().expect("a newer schema was accepted");
+    assert!(refused.to_string().contains("version 999"), "{refused}");
 }

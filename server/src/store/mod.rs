@@ -8,6 +8,7 @@
 //! read whole into memory at start.
 
 pub mod memory;
+pub mod postgres;
 pub mod redb;
 
 use std::future::Future;

@@ -1,6 +1,8 @@
 //! Starting the server and talking to it over plain HTTP or HTTPS.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+pub mod pg;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -155,11 +157,25 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 
 /// One request over plain HTTP.
 pub fn http(address: &str, method: &str, target: &str, body: &[u8], token: Option<&str>) -> Answer {
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream.write_all(&request_bytes(address, method, target, body, token)).unwrap();
+    try_http(address, method, target, body, token).unwrap()
+}
+
+/// One request over plain HTTP, or why it got no answer.
+pub fn try_http(
+    address: &str,
+    method: &str,
+    target: &str,
+    body: &[u8],
+    token: Option<&str>,
+) -> std::io::Result<Answer> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.write_all(&request_bytes(address, method, target, body, token))?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    parse(&raw)
+    stream.read_to_end(&mut raw)?;
+    if !raw.windows(4).any(|w| w == b"\r\n\r\n") {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(parse(&raw))
 }
 
 /// One request over HTTPS, trusting the PEM certificate at `ca`.
@@ -182,7 +198,9 @@ pub fn https(address: &str, ca: &str, method: &str, target: &str, body: &[u8], t
     let connection = rustls::ClientConnection::new(Arc::new(config), server_name).unwrap();
     let socket = TcpStream::connect(address).unwrap();
     let mut tls = rustls::StreamOwned::new(connection, socket);
-    tls.write_all(&request_bytes(address, method, target, body, token)).unwrap();
+    if let Err(e) = tls.write_all(&request_bytes(address, method, target, body, token)) {
+        panic!("{method} {target} ({} bytes): {e}", body.len());
+    }
     let mut raw = Vec::new();
     match tls.read_to_end(&mut raw) {
         Ok(_) => {}
