@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use pending_certificate::memory::{MemoryKeyHolder, ProviderSimulator};
 use pending_certificate::{
-    Certificate, CertificateName, IdGenerator, IssuerMode, RequestId, Revision, VaultSettings, VersionId,
+    Certificate, CertificateName, IdGenerator, IssuerMode, IssuerName, RequestId, Revision, VaultSettings, VersionId,
 };
 use time::OffsetDateTime;
 use tokio::sync::Notify;
@@ -70,53 +70,58 @@ pub struct App<S: Store> {
     pub jobs: Notify,
     /// Writes to one name queue here, so one process never races itself.
     pub names: NameLocks,
+    /// Writes to one issuer queue here.
+    pub issuers: NameLocks<IssuerName>,
 }
 
 const NAME_LOCK_SHARDS: usize = 64;
 
-type LockMap = HashMap<CertificateName, Arc<tokio::sync::Mutex<()>>>;
+type LockMap<K> = HashMap<K, Arc<tokio::sync::Mutex<()>>>;
 
 /// One lock per name that a write is deciding for, made when first needed
 /// and gone when no one holds or waits for it. Writes to one name queue; a
 /// write never waits for another name's.
-pub struct NameLocks {
-    shards: Vec<Mutex<LockMap>>,
+pub struct NameLocks<K = CertificateName> {
+    shards: Vec<Mutex<LockMap<K>>>,
 }
 
-impl Default for NameLocks {
+impl<K> Default for NameLocks<K> {
     fn default() -> Self {
         Self { shards: (0..NAME_LOCK_SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
     }
 }
 
-/// A held name lock; released (and forgotten when unwanted) on drop.
-pub struct NameGuard<'a> {
-    locks: &'a NameLocks,
-    name: CertificateName,
+/// A held name lock (or one being waited for); released, and forgotten when
+/// no one else wants it, on drop — also when the wait is abandoned.
+pub struct NameGuard<'a, K: Hash + Eq + Clone> {
+    locks: &'a NameLocks<K>,
+    name: K,
     lock: Arc<tokio::sync::Mutex<()>>,
     guard: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
-impl NameLocks {
-    fn shard(&self, name: &CertificateName) -> Option<&Mutex<LockMap>> {
+impl<K: Hash + Eq + Clone> NameLocks<K> {
+    fn shard(&self, name: &K) -> Option<&Mutex<LockMap<K>>> {
         let mut hasher = DefaultHasher::new();
         name.hash(&mut hasher);
         self.shards.get(usize::try_from(hasher.finish() % NAME_LOCK_SHARDS as u64).unwrap_or(0))
     }
 
-    fn map(&self, name: &CertificateName) -> Option<std::sync::MutexGuard<'_, LockMap>> {
+    fn map(&self, name: &K) -> Option<std::sync::MutexGuard<'_, LockMap<K>>> {
         // The map holds plain handles; a panic elsewhere leaves it usable.
         self.shard(name).map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// Waits for `name`'s lock.
-    pub async fn lock(&self, name: &CertificateName) -> NameGuard<'_> {
+    pub async fn lock(&self, name: &K) -> NameGuard<'_, K> {
         let lock = match self.map(name) {
             Some(mut map) => Arc::clone(map.entry(name.clone()).or_default()),
             None => Arc::default(),
         };
-        let guard = Arc::clone(&lock).lock_owned().await;
-        NameGuard { locks: self, name: name.clone(), lock, guard: Some(guard) }
+        let mut held = NameGuard { locks: self, name: name.clone(), lock, guard: None };
+        let waiting = Arc::clone(&held.lock).lock_owned();
+        held.guard = Some(waiting.await);
+        held
     }
 
     /// How many names have a lock now (held or waited for).
@@ -130,11 +135,11 @@ impl NameLocks {
     }
 }
 
-impl Drop for NameGuard<'_> {
+impl<K: Hash + Eq + Clone> Drop for NameGuard<'_, K> {
     fn drop(&mut self) {
         let map = self.locks.map(&self.name);
         self.guard = None;
-        // Held by the map and this guard only: no one waits for it.
+        // Held by the map and this guard only: no one holds or waits for it.
         if let Some(mut map) = map
             && Arc::strong_count(&self.lock) == 2
         {
@@ -311,5 +316,23 @@ mod tests {
         drop(held);
         waiter.await.unwrap();
         assert!(locks.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_wait_given_up_leaves_no_lock_behind() {
+        let locks = Arc::new(NameLocks::default());
+        let a = CertificateName::new("a").unwrap();
+        let held = locks.lock(&a).await;
+        let waiter = {
+            let (locks, a) = (Arc::clone(&locks), a.clone());
+            tokio::spawn(async move {
+                let _never = locks.lock(&a).await;
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        waiter.abort();
+        let _ = waiter.await;
+        drop(held);
+        assert!(locks.is_empty(), "{} locks left", locks.len());
     }
 }

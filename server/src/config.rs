@@ -64,7 +64,7 @@ pub struct Config {
     pub database_url: Option<String>,
 
     /// Most connections to the database this replica opens.
-    #[arg(long, env = "PENDING_CERTIFICATE_DATABASE_CONNECTIONS", default_value_t = 16, value_name = "N")]
+    #[arg(long, env = "PENDING_CERTIFICATE_DATABASE_CONNECTIONS", default_value_t = 16, value_name = "N", value_parser = at_least_one)]
     pub database_connections: usize,
 
     /// The key-encryption key (32 bytes: 64 hex digits, base64, or raw) that
@@ -116,7 +116,7 @@ pub struct Config {
 
     /// Seconds a replica holds a provider job it took before another replica
     /// may take it (a replica that dies mid-job leaves it for this long).
-    #[arg(long, env = "PENDING_CERTIFICATE_JOB_LEASE", default_value = "30", value_parser = seconds, value_name = "SECONDS")]
+    #[arg(long, env = "PENDING_CERTIFICATE_JOB_LEASE", default_value = "30", value_parser = positive_seconds, value_name = "SECONDS")]
     pub job_lease: Duration,
 
     /// Enable the test routes `POST /admin/outcome` and `POST /admin/sign`.
@@ -129,21 +129,22 @@ pub struct Config {
     pub cpu_threads: usize,
 
     /// Most connections open at once (0: below the open-file limit). Past it,
-    /// the longest-idle connection is closed for the new one.
+    /// the connection that has waited longest without being busy (idle,
+    /// reading a head, or sending a body) is closed for the new one.
     #[arg(long, env = "PENDING_CERTIFICATE_MAX_CONNECTIONS", default_value_t = 0, value_name = "N")]
     pub max_connections: usize,
 
     /// Seconds a client has to send a request's headers (and finish the TLS
     /// handshake) once it starts.
-    #[arg(long, env = "PENDING_CERTIFICATE_HEADER_READ_TIMEOUT", default_value = "10", value_parser = seconds, value_name = "SECONDS")]
+    #[arg(long, env = "PENDING_CERTIFICATE_HEADER_READ_TIMEOUT", default_value = "10", value_parser = positive_seconds, value_name = "SECONDS")]
     pub header_read_timeout: Duration,
 
     /// Seconds an idle keep-alive connection is kept open.
-    #[arg(long, env = "PENDING_CERTIFICATE_IDLE_TIMEOUT", default_value = "60", value_parser = seconds, value_name = "SECONDS")]
+    #[arg(long, env = "PENDING_CERTIFICATE_IDLE_TIMEOUT", default_value = "60", value_parser = positive_seconds, value_name = "SECONDS")]
     pub idle_timeout: Duration,
 
     /// Seconds a client has to send a request's body once its headers are in.
-    #[arg(long, env = "PENDING_CERTIFICATE_BODY_READ_TIMEOUT", default_value = "30", value_parser = seconds, value_name = "SECONDS")]
+    #[arg(long, env = "PENDING_CERTIFICATE_BODY_READ_TIMEOUT", default_value = "30", value_parser = positive_seconds, value_name = "SECONDS")]
     pub body_read_timeout: Duration,
 
     /// How the log lines on standard error look.
@@ -154,6 +155,19 @@ pub struct Config {
 fn seconds(text: &str) -> Result<Duration, String> {
     let value: f64 = text.parse().map_err(|e| format!("{text:?} is not a number of seconds: {e}"))?;
     Duration::try_from_secs_f64(value).map_err(|e| format!("{text:?}: {e}"))
+}
+
+fn positive_seconds(text: &str) -> Result<Duration, String> {
+    let duration = seconds(text)?;
+    if duration.is_zero() { Err(format!("{text:?}: must be more than 0 seconds")) } else { Ok(duration) }
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("{text:?}: {e}")),
+    }
 }
 
 fn level(text: &str) -> Result<ChainValidation, String> {

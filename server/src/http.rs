@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -41,22 +41,46 @@ const RESERVED_DESCRIPTORS: usize = 64;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// What a connection is doing.
-const READING_HEAD: u8 = 0;
-const BUSY: u8 = 1;
-const IDLE: u8 = 2;
+const READING_HEAD: u64 = 0;
+const BUSY: u64 = 1;
+const IDLE: u64 = 2;
+/// Sending a request's body: busy, but closable to make room at the cap.
+const UPLOADING: u64 = 3;
 
 /// One open connection, as the registry and its sweeper see it.
 struct Connection {
-    state: AtomicU8,
-    /// Milliseconds since the server started when `state` last changed.
-    since: AtomicU64,
+    /// What it is doing (low 2 bits) and since when (the rest: milliseconds
+    /// since the server started), in one word so that both are read at once.
+    state: AtomicU64,
     close: Notify,
 }
 
 impl Connection {
-    fn set(&self, state: u8, now: u64) {
-        self.since.store(now, Ordering::Relaxed);
-        self.state.store(state, Ordering::Release);
+    fn new(state: u64, now: u64) -> Self {
+        Self { state: AtomicU64::new(now << 2 | state), close: Notify::new() }
+    }
+
+    fn set(&self, state: u64, now: u64) {
+        self.state.store(now << 2 | state, Ordering::Release);
+    }
+
+    /// What it is doing.
+    fn doing(&self) -> u64 {
+        self.state.load(Ordering::Acquire) & 3
+    }
+
+    /// Closes it if it is still doing what it was seen doing in `seen` (its
+    /// whole state word), and marks it so: a connection that moved on
+    /// meanwhile is kept.
+    fn close_if_still(&self, seen: u64) -> bool {
+        // Marked busy at a time no one sets, so neither the sweeper nor the
+        // cap picks it again.
+        let closing =
+            self.state.compare_exchange(seen, u64::MAX << 2 | BUSY, Ordering::AcqRel, Ordering::Acquire).is_ok();
+        if closing {
+            self.close.notify_one();
+        }
+        closing
     }
 }
 
@@ -80,10 +104,11 @@ impl Registry {
         self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Waits until a new connection fits: past the cap, the longest-waiting
-    /// connection that is not busy is closed for it; when every one is busy,
-    /// this waits for one to close. (Only the accept loop adds connections,
-    /// so the room stays until [`Registry::register`].)
+    /// Waits until a connection just accepted fits: at the cap, the
+    /// longest-waiting connection that is not busy is closed for it; when
+    /// every one is busy, this waits until one is idle or closed. (Only the
+    /// accept loop adds connections, so the room stays until
+    /// [`Registry::register`].)
     async fn room(&self) {
         loop {
             let freed = self.freed.notified();
@@ -92,11 +117,13 @@ impl Registry {
                 if open.len() >= self.cap {
                     let victim = open
                         .iter()
-                        .filter(|(_, c)| c.state.load(Ordering::Acquire) != BUSY)
-                        .min_by_key(|(_, c)| c.since.load(Ordering::Relaxed))
-                        .map(|(id, _)| *id);
-                    if let Some(connection) = victim.and_then(|id| open.remove(&id)) {
-                        connection.close.notify_one();
+                        .map(|(id, c)| (*id, c.state.load(Ordering::Acquire)))
+                        .filter(|(_, word)| word & 3 != BUSY)
+                        .min_by_key(|(_, word)| word >> 2);
+                    if let Some((id, seen)) = victim
+                        && open.get(&id).is_some_and(|c| c.close_if_still(seen))
+                    {
+                        open.remove(&id);
                     }
                 }
                 if open.len() < self.cap {
@@ -110,11 +137,7 @@ impl Registry {
     /// Registers a connection just accepted: reading its first head.
     fn register(&self) -> (u64, Arc<Connection>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let connection = Arc::new(Connection {
-            state: AtomicU8::new(READING_HEAD),
-            since: AtomicU64::new(self.now()),
-            close: Notify::new(),
-        });
+        let connection = Arc::new(Connection::new(READING_HEAD, self.now()));
         self.lock().insert(id, Arc::clone(&connection));
         (id, connection)
     }
@@ -131,16 +154,14 @@ impl Registry {
         let idle = u64::try_from(limits.idle_timeout.as_millis()).unwrap_or(u64::MAX);
         let mut open = self.lock();
         open.retain(|_, connection| {
-            let waited = now.saturating_sub(connection.since.load(Ordering::Relaxed));
-            let expired = match connection.state.load(Ordering::Acquire) {
+            let seen = connection.state.load(Ordering::Acquire);
+            let waited = now.saturating_sub(seen >> 2);
+            let expired = match seen & 3 {
                 READING_HEAD => waited > head,
                 IDLE => waited > idle,
                 _ => false,
             };
-            if expired {
-                connection.close.notify_one();
-            }
-            !expired
+            !(expired && connection.close_if_still(seen))
         });
     }
 }
@@ -187,7 +208,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Tracked<T> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before && self.connection.state.load(Ordering::Acquire) == IDLE {
+        if buf.filled().len() > before && self.connection.doing() == IDLE {
             self.connection.set(READING_HEAD, self.registry.now());
         }
         polled
@@ -254,10 +275,6 @@ pub async fn serve<S: Store>(
     tokio::pin!(signal);
     let mut last_error: Option<Instant> = None;
     loop {
-        tokio::select! {
-            () = registry.room() => {},
-            () = &mut signal => break,
-        };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = &mut signal => break,
@@ -275,6 +292,12 @@ pub async fn serve<S: Store>(
             }
         };
         let _ = stream.set_nodelay(true);
+        // At the cap, the new connection waits here (and the loop accepts no
+        // other) until one that is not busy is closed for it.
+        tokio::select! {
+            () = registry.room() => {},
+            () = &mut signal => break,
+        };
         let (id, connection) = registry.register();
         let task = ConnectionTask {
             app: app.clone(),
@@ -310,6 +333,7 @@ struct ConnectionTask<S: Store> {
 
 impl<S: Store> ConnectionTask<S> {
     async fn run(self, stream: TcpStream, tls: Option<tokio_rustls::TlsAcceptor>) {
+        let _release = Release(Arc::clone(&self.registry), self.id);
         let tracked =
             Tracked { inner: stream, connection: Arc::clone(&self.connection), registry: Arc::clone(&self.registry) };
         match tls {
@@ -317,18 +341,12 @@ impl<S: Store> ConnectionTask<S> {
             Some(acceptor) => {
                 let handshake = tokio::select! {
                     done = tokio::time::timeout(self.limits.header_read_timeout, acceptor.accept(tracked)) => done,
-                    () = self.connection.close.notified() => {
-                        self.registry.release(self.id);
-                        return;
-                    }
+                    () = self.connection.close.notified() => return,
                 };
                 match handshake {
                     Ok(Ok(stream)) => self.serve(stream).await,
-                    Ok(Err(error)) => {
-                        tracing::debug!(peer = %self.peer, %error, "TLS handshake failed");
-                        self.registry.release(self.id);
-                    }
-                    Err(_) => self.registry.release(self.id),
+                    Ok(Err(error)) => tracing::debug!(peer = %self.peer, %error, "TLS handshake failed"),
+                    Err(_) => {}
                 }
             }
         }
@@ -343,8 +361,10 @@ impl<S: Store> ConnectionTask<S> {
             let (app, registry, connection) = (app.clone(), Arc::clone(&registry), Arc::clone(&connection));
             async move {
                 connection.set(BUSY, registry.now());
-                let response = answer(&app, peer, &limits, request).await;
+                let response = answer(&app, peer, &limits, &Uploads(&connection, &registry), request).await;
                 connection.set(IDLE, registry.now());
+                // An accept loop waiting at the cap may now close this one.
+                registry.freed.notify_one();
                 Ok::<_, Infallible>(response)
             }
         });
@@ -362,7 +382,28 @@ impl<S: Store> ConnectionTask<S> {
                 let _ = tokio::time::timeout(SHUTDOWN_GRACE, serving).await;
             }
         }
-        self.registry.release(self.id);
+    }
+}
+
+/// Takes a connection out of the registry when its task ends, however it
+/// ends (a panic in a handler included).
+struct Release(Arc<Registry>, u64);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        self.0.release(self.1);
+    }
+}
+
+/// Marks a connection as sending its body, and busy again once it is in.
+struct Uploads<'a>(&'a Connection, &'a Registry);
+
+impl Uploads<'_> {
+    fn start(&self) {
+        self.0.set(UPLOADING, self.1.now());
+    }
+    fn end(&self) {
+        self.0.set(BUSY, self.1.now());
     }
 }
 
@@ -373,6 +414,7 @@ async fn answer<S: Store>(
     app: &Shared<S>,
     peer: SocketAddr,
     limits: &Limits,
+    uploads: &Uploads<'_>,
     request: hyper::Request<Incoming>,
 ) -> HttpResponse {
     let started = Instant::now();
@@ -380,7 +422,7 @@ async fn answer<S: Store>(
     let method = head.method.as_str();
     let target = head.uri.path_and_query().map_or_else(|| head.uri.path(), |p| p.as_str());
     let path = head.uri.path();
-    let (response, close) = decide(app, &head, path, target, body, limits).await;
+    let (response, close) = decide(app, &head, path, target, body, limits, uploads).await;
     let status = response.status;
     let out = into_http(app, peer, &head.headers, response, close);
     tracing::info!(
@@ -402,6 +444,7 @@ async fn decide<S: Store>(
     target: &str,
     body: Incoming,
     limits: &Limits,
+    uploads: &Uploads<'_>,
 ) -> (Response, bool) {
     if path == "/health" {
         return (routes::health(), false);
@@ -428,7 +471,10 @@ async fn decide<S: Store>(
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         return (rest::RestError::BodyTooLarge { len }.response(), true);
     }
-    let body = match tokio::time::timeout(limits.body_read_timeout, read_body(body, limits.body_read_timeout)).await {
+    uploads.start();
+    let read = tokio::time::timeout(limits.body_read_timeout, read_body(body, limits.body_read_timeout)).await;
+    uploads.end();
+    let body = match read {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(BodyError::TooLarge)) => {
             let message = format!("The request body is over {MAX_BODY_LEN} bytes; at most {MAX_BODY_LEN} are allowed.");

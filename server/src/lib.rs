@@ -48,8 +48,9 @@ pub fn start(config: Config) -> Result<(), String> {
     let threads = cpu_threads(config.cpu_threads);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores)
-        // Blocking threads beyond the CPU pool's serve the store's reads and
-        // the runtime's own file work.
+        // Blocking threads beyond the CPU pool's are the runtime's own (file
+        // work); store reads run on the async workers (redb reads from its
+        // page cache, PostgreSQL over the network).
         .max_blocking_threads(threads.saturating_add(16))
         .enable_all()
         .build()
@@ -134,6 +135,7 @@ async fn run<S: Store>(config: Config, store: S, custody: Custody, threads: usiz
         config,
         jobs: Notify::new(),
         names: app::NameLocks::default(),
+        issuers: app::NameLocks::default(),
     });
     tokio::spawn(provider::run(app.clone()));
     let acceptor = tls.as_ref().map(|(config, _)| tokio_rustls::TlsAcceptor::from(Arc::clone(config)));

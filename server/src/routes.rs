@@ -46,10 +46,29 @@ pub async fn vault<S: Store>(app: &Shared<S>, method: &str, target: &str, body: 
         Ok(operation) => operation,
         Err(refused) => return refused.response(),
     };
+    if !operation.is_write() {
+        return answer(app, operation).await;
+    }
+    // A write runs to its end even if its client goes away meanwhile, so a
+    // name's next request never meets a write still landing.
+    let task_app = app.clone();
+    match tokio::spawn(async move { answer(&task_app, operation).await }).await {
+        Ok(response) => response,
+        Err(e) => internal(e),
+    }
+}
+
+/// Loads what `operation` needs, decides it, stores what it changed.
+async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
     let needs = operation.needs();
-    // Writes to one name queue in this process; reads never wait.
-    let _queued = match (&needs.certificate, operation.is_write()) {
+    // Writes to one name (or one issuer) queue in this process; reads never wait.
+    let writes = operation.is_write();
+    let _queued = match (&needs.certificate, writes) {
         (Some(name), true) => Some(app.names.lock(name).await),
+        _ => None,
+    };
+    let _queued_issuer = match (&needs.certificate, &needs.issuer, writes) {
+        (None, Some(name), true) => Some(app.issuers.lock(name).await),
         _ => None,
     };
     let mut loaded = Loaded::default();
@@ -152,9 +171,11 @@ pub async fn admin<S: Store>(app: &Shared<S>, method: &str, path: &str, body: &[
                 Ok(csr) => csr,
                 Err(e) => return bad_request(e),
             };
-            match app.provider.sign(&csr, "CN=merged", now()) {
-                Ok(chain) => json(200, json!({"x5c": chain.iter().map(|c| engine.encode(c)).collect::<Vec<_>>()})),
-                Err(e) => bad_request(e),
+            let task_app = app.clone();
+            match app.pool.run(move || task_app.provider.sign(&csr, "CN=merged", now())).await {
+                Ok(Ok(chain)) => json(200, json!({"x5c": chain.iter().map(|c| engine.encode(c)).collect::<Vec<_>>()})),
+                Ok(Err(e)) => bad_request(e),
+                Err(e) => internal(e),
             }
         }
         _ => error(404, "NotFound", "no such admin route"),

@@ -385,6 +385,47 @@ fn idle_connections_past_the_descriptor_limit_never_stop_new_requests() {
     drop(idle);
 }
 
+#[test]
+fn at_the_cap_a_new_connection_is_let_in_once_a_busy_one_goes_idle() {
+    // Two connections at most, both busy making RSA-4096 keys on one CPU
+    // thread; they stay open, idle, after their answers. A third client is
+    // let in as soon as one of them is idle, not after the idle timeout.
+    let server = Arc::new(Server::start(
+        &["--insecure-http", "--max-connections", "2", "--cpu-threads", "1", "--idle-timeout", "90"],
+        None,
+    ));
+    let body = serde_json::to_vec(&json!({"policy": {"key_props": {"kty": "RSA", "key_size": 4096},
+        "x509_props": {"subject": "CN=busy"}, "issuer": {"name": "Unknown"}}}))
+    .unwrap();
+    let busy: Vec<_> = (0..2)
+        .map(|i| {
+            let (address, body) = (server.address.clone(), body.clone());
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(&address).unwrap();
+                let head = format!(
+                    "POST /certificates/busy{i}/create?{API} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\
+                     Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                stream.write_all(head.as_bytes()).unwrap();
+                stream.write_all(&body).unwrap();
+                let mut status = String::new();
+                BufReader::new(stream.try_clone().unwrap()).read_line(&mut status).unwrap();
+                assert!(status.starts_with("HTTP/1.1 202"), "{status}");
+                // Kept open and idle.
+                stream
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let health = http(&server.address, "GET", "/health", b"", None);
+    assert_eq!(health.status, 200);
+    assert!(started.elapsed() < Duration::from_secs(45), "let in only after {:?}", started.elapsed());
+    let idle: Vec<TcpStream> = busy.into_iter().map(|t| t.join().unwrap()).collect();
+    drop(idle);
+}
+
 // ---------------------------------------------------------------- bodies
 
 fn error_code(raw: &[u8]) -> (u16, String) {
@@ -481,6 +522,11 @@ fn help_explains_every_option_and_exits_0() {
         assert!(help.contains(&format!("--{option}")), "--{option} missing from --help");
         let variable = format!("PENDING_CERTIFICATE_{}", option.replace('-', "_").to_ascii_uppercase());
         assert!(help.contains(&variable), "{variable} missing from --help");
+    }
+    for unusable in [["--idle-timeout", "0"], ["--header-read-timeout", "0.0"], ["--database-connections", "0"]] {
+        let refused = Command::new(BIN).args(unusable).output().unwrap();
+        assert_eq!(refused.status.code(), Some(2), "{unusable:?}");
+        assert!(String::from_utf8_lossy(&refused.stderr).contains(unusable[0]), "{unusable:?}");
     }
     let wrong = Command::new(BIN).arg("--no-such-option").output().unwrap();
     assert_eq!(wrong.status.code(), Some(2));

@@ -146,8 +146,18 @@ async fn jobs_are_leased_kept_and_cleared(store: &impl Store) {
         .write(NameWrite { job: JobChange::Set(scheduled.clone()), ..write(certificate.clone(), Some(r2)) })
         .await
         .unwrap();
-    store.write(NameWrite { job: JobChange::Clear, ..write(certificate, Some(r3)) }).await.unwrap();
+    store.write(NameWrite { job: JobChange::Clear, ..write(certificate.clone(), Some(r3)) }).await.unwrap();
     assert!(store.take_due_jobs(20_000, 100, 10).await.unwrap().is_empty());
+    // A job set in place of a held one is not held by the old one's lease.
+    let (current, _) = store.load(certificate.name()).await.unwrap().unwrap();
+    let r5 = store
+        .write(NameWrite { job: JobChange::Set(scheduled.clone()), ..write(certificate.clone(), Some(current)) })
+        .await
+        .unwrap();
+    assert_eq!(store.take_due_jobs(30_000, 10_000, 10).await.unwrap(), vec![scheduled.clone()]);
+    let replacement = Job { request_id: pending_certificate::RequestId::from_u128(9), ..scheduled.clone() };
+    store.write(NameWrite { job: JobChange::Set(replacement.clone()), ..write(certificate, Some(r5)) }).await.unwrap();
+    assert_eq!(store.take_due_jobs(30_001, 10_000, 10).await.unwrap(), vec![replacement]);
 }
 
 async fn due_jobs_come_at_most_limit_at_a_time(store: &impl Store) {

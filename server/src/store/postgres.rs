@@ -97,6 +97,8 @@ const META: &str =
 struct Readers {
     config: tokio_postgres::Config,
     slots: Vec<std::sync::Mutex<Option<Arc<Reader>>>>,
+    /// One reconnect per slot at a time; the others wait for it.
+    reconnecting: Vec<tokio::sync::Mutex<()>>,
     next: AtomicUsize,
 }
 
@@ -119,16 +121,24 @@ impl Readers {
         if let Some(reader) = self.current(index) {
             return Ok(reader);
         }
-        let (client, connection) = self.config.connect(NoTls).await.map_err(db)?;
+        let _one = match self.reconnecting.get(index) {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        };
+        // Another read may have reconnected the slot meanwhile.
+        if let Some(reader) = self.current(index) {
+            return Ok(reader);
+        }
+        let (client, connection) = bounded(self.config.connect(NoTls)).await?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::warn!(error = %describe(&e), "a database read connection closed");
             }
         });
         let reader = Arc::new(Reader {
-            load: client.prepare(LOAD).await.map_err(db)?,
-            issuer: client.prepare(ISSUER).await.map_err(db)?,
-            key: client.prepare(KEY).await.map_err(db)?,
+            load: bounded(client.prepare(LOAD)).await?,
+            issuer: bounded(client.prepare(ISSUER)).await?,
+            key: bounded(client.prepare(KEY)).await?,
             client,
         });
         if let Some(slot) = self.slots.get(index) {
@@ -146,6 +156,19 @@ pub struct PostgresStore {
 
 /// Shared read connections per store.
 const READERS: usize = 2;
+
+/// How long a connect, or one read, may take before it is a failure.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// `future`, or a failure once [`TIMEOUT`] passes.
+async fn bounded<T>(
+    future: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(TIMEOUT, future).await {
+        Ok(result) => result.map_err(db),
+        Err(_) => Err(failed(format!("the database did not answer within {TIMEOUT:?}"))),
+    }
+}
 
 fn failed(e: impl std::fmt::Display) -> StoreError {
     StoreError(format!("postgres: {e}"))
@@ -176,10 +199,21 @@ impl PostgresStore {
     /// URL or a `key=value` connection string) and applies the migrations
     /// this database lacks.
     pub async fn connect(url: &str, connections: usize) -> Result<Self, StoreError> {
-        let config: tokio_postgres::Config = url.parse().map_err(|e| failed(format!("the database URL: {e}")))?;
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| failed(format!("the database URL: {e}")))?;
+        // A database that stops answering is noticed, not waited for: where
+        // the URL sets none, connects time out, idle connections are probed,
+        // and unacknowledged data fails the connection.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(TIMEOUT);
+        }
+        config.keepalives(true).keepalives_idle(Duration::from_secs(15)).keepalives_interval(Duration::from_secs(5));
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(TIMEOUT);
+        }
         let readers = Readers {
             config: config.clone(),
             slots: (0..READERS).map(|_| std::sync::Mutex::new(None)).collect(),
+            reconnecting: (0..READERS).map(|_| tokio::sync::Mutex::new(())).collect(),
             next: AtomicUsize::new(0),
         };
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
@@ -243,7 +277,7 @@ impl PostgresStore {
 impl Store for PostgresStore {
     async fn load(&self, name: &CertificateName) -> Result<Option<(Revision, Certificate)>, StoreError> {
         let reader = self.readers.reader().await?;
-        let Some(row) = reader.client.query_opt(&reader.load, &[&name.as_str()]).await.map_err(db)? else {
+        let Some(row) = bounded(reader.client.query_opt(&reader.load, &[&name.as_str()])).await? else {
             return Ok(None);
         };
         let revision: i64 = row.get(0);
@@ -259,47 +293,73 @@ impl Store for PostgresStore {
         let expected = write.expected.map(|r| i64::try_from(r.0).unwrap_or(i64::MAX));
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db)?;
-        // The revision check first; the rest of the write is pipelined behind
-        // it and rolled back with it when it matched nothing.
+        // Every statement prepared first (cached per connection), so that the
+        // executions below go out in the order they are polled: the revision
+        // check first, the keys and the job pipelined behind it, all rolled
+        // back when the check matched nothing. The check taking the name's
+        // row lock first keeps two writers of one name from deadlocking.
+        let check = match (empty, expected) {
+            (false, None) => INSERT,
+            (false, Some(_)) => UPDATE,
+            (true, Some(_)) => DELETE,
+            (true, None) => ABSENT,
+        };
+        let prepared = async {
+            Ok::<_, tokio_postgres::Error>((
+                tx.prepare_cached(check).await?,
+                tx.prepare_cached(KEYS_REMOVE).await?,
+                tx.prepare_cached(KEYS_REMOVE_ALL).await?,
+                tx.prepare_cached(KEYS_ADD).await?,
+                tx.prepare_cached(JOB_SET).await?,
+                tx.prepare_cached(JOB_CLEAR).await?,
+            ))
+        };
+        let (check, keys_remove, keys_remove_all, keys_add, job_set, job_clear) = match prepared.await {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                let _ = tx.rollback().await;
+                return Err(WriteError::Failed(db(e)));
+            }
+        };
+        // A name that held nothing and holds nothing now: only the check.
+        let touches = !(empty && expected.is_none());
         let checked = async {
-            let rows = match (empty, expected) {
-                (false, None) => tx.query(&tx.prepare_cached(INSERT).await?, &[&name, &body]).await,
-                (false, Some(expected)) => {
-                    tx.query(&tx.prepare_cached(UPDATE).await?, &[&name, &body, &expected]).await
-                }
-                (true, Some(expected)) => tx.query(&tx.prepare_cached(DELETE).await?, &[&name, &expected]).await,
-                (true, None) => tx.query(&tx.prepare_cached(ABSENT).await?, &[&name]).await,
+            let rows = match expected {
+                None if empty => tx.query(&check, &[&name]).await,
+                None => tx.query(&check, &[&name, &body]).await,
+                Some(expected) if empty => tx.query(&check, &[&name, &expected]).await,
+                Some(expected) => tx.query(&check, &[&name, &body, &expected]).await,
             };
             rows.map(|rows| rows.first().map(|row| row.get::<_, i64>(0)))
         };
         let keys = async {
+            if !touches {
+                return Ok(());
+            }
             if empty {
-                tx.execute(&tx.prepare_cached(KEYS_REMOVE_ALL).await?, &[&name]).await?;
+                tx.execute(&keys_remove_all, &[&name]).await?;
             } else if !write.keys_removed.is_empty() {
-                tx.execute(&tx.prepare_cached(KEYS_REMOVE).await?, &[&name, &write.keys_removed]).await?;
+                tx.execute(&keys_remove, &[&name, &write.keys_removed]).await?;
             }
             if !write.keys_added.is_empty() {
                 let (spkis, sealed): (Vec<&[u8]>, Vec<&[u8]>) =
                     write.keys_added.iter().map(|(s, k)| (s.as_slice(), k.as_slice())).unzip();
-                tx.execute(&tx.prepare_cached(KEYS_ADD).await?, &[&name, &spkis, &sealed]).await?;
+                tx.execute(&keys_add, &[&name, &spkis, &sealed]).await?;
             }
             Ok::<_, tokio_postgres::Error>(())
         };
         let job = async {
             match &write.job {
+                _ if !touches => Ok(0),
                 JobChange::Keep => Ok(0),
-                JobChange::Clear => tx.execute(&tx.prepare_cached(JOB_CLEAR).await?, &[&name]).await,
+                JobChange::Clear => tx.execute(&job_clear, &[&name]).await,
                 JobChange::Set(job) => {
                     let request_id = job.request_id.to_string();
-                    tx.execute(
-                        &tx.prepare_cached(JOB_SET).await?,
-                        &[&name, &request_id, &job_kind(job.kind), &job.due_ms],
-                    )
-                    .await
+                    tx.execute(&job_set, &[&name, &request_id, &job_kind(job.kind), &job.due_ms]).await
                 }
             }
         };
-        let (checked, keys, job) = tokio::join!(checked, keys, job);
+        let (checked, keys, job) = tokio::join!(biased; checked, keys, job);
         let revision = match checked {
             Ok(Some(revision)) => revision,
             Ok(None) => {
@@ -321,7 +381,7 @@ impl Store for PostgresStore {
 
     async fn issuer(&self, name: &IssuerName) -> Result<Option<Issuer>, StoreError> {
         let reader = self.readers.reader().await?;
-        match reader.client.query_opt(&reader.issuer, &[&name.as_str()]).await.map_err(db)? {
+        match bounded(reader.client.query_opt(&reader.issuer, &[&name.as_str()])).await? {
             Some(row) => Ok(Some(serde_json::from_slice(row.get::<_, &[u8]>(0)).map_err(failed)?)),
             None => Ok(None),
         }
@@ -343,7 +403,7 @@ impl Store for PostgresStore {
 
     async fn key(&self, name: &CertificateName, spki: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let reader = self.readers.reader().await?;
-        let row = reader.client.query_opt(&reader.key, &[&name.as_str(), &spki]).await.map_err(db)?;
+        let row = bounded(reader.client.query_opt(&reader.key, &[&name.as_str(), &spki])).await?;
         Ok(row.map(|row| row.get::<_, Vec<u8>>(0)))
     }
 

@@ -95,6 +95,12 @@ impl RedbStore {
         writer.as_ref().ok_or_else(stopped)?.send(change).map_err(|_| stopped())
     }
 
+    fn release_lease(&self, name: &str) {
+        if let Ok(mut leases) = self.leases.lock() {
+            leases.remove(name);
+        }
+    }
+
     fn read<T>(&self, f: impl FnOnce(&redb::ReadTransaction) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let txn = self.db.begin_read().map_err(failed)?;
         f(&txn)
@@ -314,9 +320,16 @@ impl Store for RedbStore {
     }
 
     async fn write(&self, write: NameWrite) -> Result<Revision, WriteError> {
+        let name = write.certificate.name().as_str().to_owned();
+        let job_changed = !matches!(write.job, JobChange::Keep);
         let (to, from) = oneshot::channel();
         self.queue(Change::Name(Box::new(write), to))?;
-        answer(from).await
+        let revision = answer(from).await?;
+        // A new job (or none) is no longer held by the one it replaced.
+        if job_changed {
+            self.release_lease(&name);
+        }
+        Ok(revision)
     }
 
     async fn issuer(&self, name: &IssuerName) -> Result<Option<Issuer>, StoreError> {
@@ -370,7 +383,9 @@ impl Store for RedbStore {
     async fn drop_job(&self, job: &Job) -> Result<(), StoreError> {
         let (to, from) = oneshot::channel();
         self.queue(Change::DropJob(job.clone(), to))?;
-        answer(from).await
+        answer(from).await?;
+        self.release_lease(job.name.as_str());
+        Ok(())
     }
 
     async fn meta_or_insert(&self, key: &str, value: Vec<u8>) -> Result<Vec<u8>, StoreError> {
