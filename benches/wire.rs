@@ -88,7 +88,7 @@ fn wire(c: &mut Criterion) {
     c.bench_function("store/rest_get_pending_over_loaded", |b| {
         b.iter(|| {
             let operation = rest::Operation::parse(black_box(request)).unwrap();
-            let loaded = rest::Loaded { certificate: Some((revision, polled.clone())), issuer: None };
+            let loaded = rest::Loaded { certificate: Some((revision, polled.clone())), ..rest::Loaded::default() };
             operation.decide(vault.settings(), loaded, &mut keys, &mut ids, now).response.body
         })
     });

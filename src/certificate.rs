@@ -1,5 +1,7 @@
 //! The aggregate: one certificate name, its versions and its pending object.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -10,6 +12,7 @@ use crate::keys::{KeyHolder, KeyHolderError, KeyRequest};
 use crate::name::{CertificateName, IssuerMode, IssuerName};
 use crate::pending::{Failure, IssuerRef, PendingCertificate, Status};
 use crate::policy::CertificatePolicy;
+use crate::recovery::{Recovery, RecoveryLevel};
 use crate::x5c::{self, ChainPolicy, ChainValidation, Limits, ValidatedChain};
 
 /// The format version of a serialized [`Certificate`]; loading another refuses.
@@ -163,6 +166,9 @@ pub struct CertificateVersion {
     /// for this version; empty for a placeholder.
     #[serde(default, with = "der_bytes")]
     public_key: Vec<u8>,
+    /// Application tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    tags: BTreeMap<String, String>,
 }
 
 impl CertificateVersion {
@@ -195,6 +201,7 @@ impl CertificateVersion {
             enabled: true,
             request_id,
             public_key,
+            tags: BTreeMap::new(),
         }
     }
 
@@ -215,6 +222,7 @@ impl CertificateVersion {
             enabled: false,
             request_id: Some(request_id),
             public_key: Vec::new(),
+            tags: BTreeMap::new(),
         }
     }
 
@@ -278,6 +286,31 @@ impl CertificateVersion {
     pub fn public_key(&self) -> &[u8] {
         &self.public_key
     }
+
+    /// The version's application tags.
+    pub fn tags(&self) -> &BTreeMap<String, String> {
+        &self.tags
+    }
+}
+
+/// When a soft-deleted certificate was deleted and when it is purged (Unix
+/// seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Deletion {
+    /// `deletedDate`.
+    pub deleted_date: i64,
+    /// `scheduledPurgeDate`: `deletedDate` plus the vault's recoverable days.
+    pub scheduled_purge_date: i64,
+}
+
+/// What a version update (`PATCH /certificates/{name}/{version}`) changes;
+/// `None` leaves a property as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VersionUpdate {
+    /// `attributes.enabled`.
+    pub enabled: Option<bool>,
+    /// `tags`, replaced whole.
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// `nbf` of a placeholder: this many seconds before its creation.
@@ -341,6 +374,7 @@ pub struct Certificate {
     policy: Option<Box<CertificatePolicy>>,
     versions: Vec<CertificateVersion>,
     pending: Option<PendingCertificate>,
+    deleted: Option<Deletion>,
 }
 
 /// The serialized form, with its format version.
@@ -354,6 +388,8 @@ struct Stored {
     versions: Vec<CertificateVersion>,
     #[serde(default)]
     pending: Option<PendingCertificate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deleted: Option<Deletion>,
 }
 
 impl From<Certificate> for Stored {
@@ -364,6 +400,7 @@ impl From<Certificate> for Stored {
             policy: c.policy,
             versions: c.versions,
             pending: c.pending,
+            deleted: c.deleted,
         }
     }
 }
@@ -377,14 +414,14 @@ impl TryFrom<Stored> for Certificate {
         if s.versions.iter().any(|v| v.leaf >= v.x5c.len() && !(v.x5c.is_empty() && v.leaf == 0)) {
             return Err("a version's leaf index is outside its chain".to_owned());
         }
-        Ok(Certificate { name: s.name, policy: s.policy, versions: s.versions, pending: s.pending })
+        Ok(Certificate { name: s.name, policy: s.policy, versions: s.versions, pending: s.pending, deleted: s.deleted })
     }
 }
 
 impl Certificate {
     /// A name with nothing in it yet.
     pub fn new(name: CertificateName) -> Self {
-        Self { name, policy: None, versions: Vec::new(), pending: None }
+        Self { name, policy: None, versions: Vec::new(), pending: None, deleted: None }
     }
 
     /// The certificate name.
@@ -423,6 +460,172 @@ impl Certificate {
         self.versions.is_empty() && self.pending.is_none()
     }
 
+    /// When the certificate was soft-deleted and is to be purged; `None`
+    /// while it is not deleted.
+    pub fn deletion(&self) -> Option<Deletion> {
+        self.deleted
+    }
+
+    /// Whether the certificate is soft-deleted (recoverable or purgeable).
+    pub fn is_deleted(&self) -> bool {
+        self.deleted.is_some()
+    }
+
+    /// Whether the certificate is deleted and its scheduled purge date has
+    /// come at `now`: it is gone, and a sweep may remove it.
+    pub fn is_purged_at(&self, now: OffsetDateTime) -> bool {
+        self.deleted.is_some_and(|d| d.scheduled_purge_date <= now.unix_timestamp())
+    }
+
+    /// The name as it is at `now`: empty once its purge date has come.
+    pub fn at(self, now: OffsetDateTime) -> Self {
+        if self.is_purged_at(now) { Certificate::new(self.name) } else { self }
+    }
+
+    fn refuse_if_deleted(&self) -> Result<(), OperationError> {
+        match self.deleted {
+            Some(_) => Err(OperationError::DeletedButRecoverable { name: self.name.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the name has a certificate that the live routes show: a
+    /// version, and not deleted.
+    fn live(&self) -> Result<(), OperationError> {
+        if self.deleted.is_some() || self.versions.is_empty() {
+            return Err(OperationError::CertificateNotFound { name: self.name.clone() });
+        }
+        Ok(())
+    }
+
+    /// `DELETE /certificates/{name}`: soft-deletes the certificate — every
+    /// version, the policy and the pending object, as they are — until
+    /// `recovery.days` after `now`, when it is purged. A vault whose level is
+    /// `Purgeable` deletes it for good at once. The pending object goes with
+    /// the certificate and keeps its status: a request in progress keeps
+    /// running at its issuer, and its outcome is applied to the deleted
+    /// certificate (a recovery brings it back as it then is). Refused (404)
+    /// when there is no certificate or it is already deleted.
+    pub fn delete(&mut self, recovery: &Recovery, now: OffsetDateTime) -> Result<(), OperationError> {
+        self.live()?;
+        if recovery.level == RecoveryLevel::Purgeable {
+            *self = Certificate::new(self.name.clone());
+            return Ok(());
+        }
+        let deleted_date = now.unix_timestamp();
+        let days = i64::from(recovery.days);
+        self.deleted =
+            Some(Deletion { deleted_date, scheduled_purge_date: deleted_date.saturating_add(days.saturating_mul(86_400)) });
+        Ok(())
+    }
+
+    /// A certificate deleted the moment before `DELETE` took it: what the
+    /// delete answers for a `Purgeable` vault.
+    pub fn deleted_view(&self, recovery: &Recovery, now: OffsetDateTime) -> Result<Certificate, OperationError> {
+        let mut copy = self.clone();
+        copy.delete(&Recovery { level: RecoveryLevel::RecoverablePurgeable, ..*recovery }, now)?;
+        Ok(copy)
+    }
+
+    /// The soft-deleted certificate (`GET /deletedcertificates/{name}`);
+    /// refused (404) when the name is not deleted.
+    pub fn check_deleted(&self) -> Result<Deletion, OperationError> {
+        self.deleted.ok_or_else(|| OperationError::DeletedCertificateNotFound { name: self.name.clone() })
+    }
+
+    /// `POST /deletedcertificates/{name}/recover`: brings the deleted
+    /// certificate back as it is — every version, the policy, the pending
+    /// object with its status. Refused (404) when it is not deleted.
+    pub fn recover(&mut self, _now: OffsetDateTime) -> Result<(), OperationError> {
+        if self.deleted.is_none() {
+            return Err(OperationError::CertificateNotFound { name: self.name.clone() });
+        }
+        self.deleted = None;
+        Ok(())
+    }
+
+    /// `DELETE /deletedcertificates/{name}`: removes the deleted certificate
+    /// for good; the name holds nothing after it. Refused (404) when it is
+    /// not deleted, and (403) where the vault's level allows no purge.
+    pub fn purge(&mut self, recovery: &Recovery, _now: OffsetDateTime) -> Result<(), OperationError> {
+        self.check_deleted()?;
+        if !recovery.level.as_str().ends_with("Purgeable") {
+            return Err(OperationError::PurgeForbidden);
+        }
+        *self = Certificate::new(self.name.clone());
+        Ok(())
+    }
+
+    /// `PATCH /certificates/{name}/{version}` (without a version, the
+    /// latest): sets what `update` gives and `updated` to `now`. Refused
+    /// (404) as a get of that version is.
+    pub fn update_version(
+        &mut self,
+        version: Option<VersionId>,
+        update: VersionUpdate,
+        now: OffsetDateTime,
+    ) -> Result<VersionId, OperationError> {
+        let id = self.certificate(version)?.version;
+        let Some(found) = self.versions.iter_mut().find(|v| v.version == id) else {
+            return Err(OperationError::CertificateNotFound { name: self.name.clone() });
+        };
+        if let Some(enabled) = update.enabled {
+            found.enabled = enabled;
+        }
+        if let Some(tags) = update.tags {
+            found.tags = tags;
+        }
+        found.updated = now.unix_timestamp();
+        Ok(id)
+    }
+
+    /// Sets the tags of the newest version (what a create or import gives
+    /// its version).
+    pub fn tag_latest(&mut self, tags: BTreeMap<String, String>) {
+        if let Some(latest) = self.versions.last_mut() {
+            latest.tags = tags;
+        }
+    }
+
+    /// `GET /certificates/{name}/policy`; refused (404) when there is no
+    /// certificate.
+    pub fn current_policy(&self) -> Result<&CertificatePolicy, OperationError> {
+        self.live()?;
+        self.policy.as_deref().ok_or_else(|| OperationError::CertificateNotFound { name: self.name.clone() })
+    }
+
+    /// `PATCH /certificates/{name}/policy`: each section `patch` gives
+    /// (`key_props`, `secret_props`, `x509_props`, `lifetime_actions`,
+    /// `issuer`, `attributes.enabled`) replaces the current one whole; the
+    /// result is checked as a create's policy is, and takes effect from the
+    /// next create. Refused (404) when there is no certificate.
+    pub fn update_policy(&mut self, patch: CertificatePolicy, now: OffsetDateTime) -> Result<(), OperationError> {
+        let current = self.current_policy()?.clone();
+        let mut merged = current.clone();
+        if patch.key_props.is_some() {
+            merged.key_props = patch.key_props;
+        }
+        if patch.secret_props.is_some() {
+            merged.secret_props = patch.secret_props;
+        }
+        if patch.x509_props.is_some() {
+            merged.x509_props = patch.x509_props;
+        }
+        if patch.lifetime_actions.is_some() {
+            merged.lifetime_actions = patch.lifetime_actions;
+        }
+        if patch.issuer.is_some() {
+            merged.issuer = patch.issuer;
+        }
+        if let Some(enabled) = patch.attributes.as_ref().and_then(|a| a.enabled) {
+            merged.attributes.get_or_insert_with(Default::default).enabled = Some(enabled);
+        }
+        merged.validate()?;
+        let mode = issuer_of(&merged)?.name.mode();
+        self.policy = Some(Box::new(merged.with_defaults(mode, now.unix_timestamp(), Some(&current))));
+        Ok(())
+    }
+
     fn not_found(&self) -> OperationError {
         OperationError::PendingNotFound { name: self.name.clone() }
     }
@@ -431,7 +634,7 @@ impl Certificate {
     /// different id is a 404, exactly as if there were no pending object.
     pub fn pending(&self, request_id: Option<RequestId>) -> Result<&PendingCertificate, OperationError> {
         match &self.pending {
-            Some(p) if request_id.is_none_or(|id| id == p.request_id) => Ok(p),
+            Some(p) if self.deleted.is_none() && request_id.is_none_or(|id| id == p.request_id) => Ok(p),
             _ => Err(self.not_found()),
         }
     }
@@ -506,6 +709,7 @@ impl Certificate {
     /// state it meets.
     pub fn check_create(&self, policy: &CertificatePolicy) -> Result<IssuerRef, OperationError> {
         policy.validate()?;
+        self.refuse_if_deleted()?;
         self.refuse_while_in_progress()?;
         issuer_of(policy)
     }
@@ -516,6 +720,7 @@ impl Certificate {
         if let Some(policy) = policy {
             policy.validate()?;
         }
+        self.refuse_if_deleted()?;
         self.refuse_while_in_progress()
     }
 
@@ -621,6 +826,7 @@ impl Certificate {
     /// Whether a merge would be accepted before its chain is looked at: the
     /// pending object it would complete.
     pub fn check_merge(&self) -> Result<&PendingCertificate, OperationError> {
+        self.refuse_if_deleted()?;
         let pending = self.pending_for_change(None)?;
         match (&pending.status, pending.mode()) {
             (Status::Completed { .. }, _) => Err(OperationError::AlreadyCompleted { name: self.name.clone() }),
@@ -640,9 +846,12 @@ impl Certificate {
         if let Some(p) = self.pending.as_mut() {
             p.status = Status::Completed { version };
         }
-        // The issued version takes the placeholder's place.
+        // The issued version takes the placeholder's place, and its tags.
+        let tags = self.versions.iter().find(|v| v.is_placeholder()).map(|v| v.tags.clone()).unwrap_or_default();
         self.versions.retain(|v| !v.is_placeholder());
-        self.versions.push(CertificateVersion::from_chain(version, chain, preserve, now, request_id));
+        let mut issued = CertificateVersion::from_chain(version, chain, preserve, now, request_id);
+        issued.tags = tags;
+        self.versions.push(issued);
         version
     }
 
@@ -767,6 +976,12 @@ impl Certificate {
     /// without one the newest — the placeholder of a request that has not
     /// completed (disabled, no `cer`), else the newest issued version.
     pub fn certificate(&self, version: Option<VersionId>) -> Result<&CertificateVersion, OperationError> {
+        if self.deleted.is_some() {
+            return Err(match version {
+                None => OperationError::CertificateNotFound { name: self.name.clone() },
+                Some(v) => OperationError::VersionNotFound { name: self.name.clone(), version: v.to_string() },
+            });
+        }
         match version {
             Some(wanted) => self.versions.iter().find(|v| v.version == wanted).ok_or_else(|| {
                 OperationError::VersionNotFound { name: self.name.clone(), version: wanted.to_string() }

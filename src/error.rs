@@ -143,6 +143,29 @@ pub enum OperationError {
         name: IssuerName,
     },
 
+    /// A create, import or merge on a soft-deleted name (409 `Conflict`, with
+    /// innererror `ObjectIsDeletedButRecoverable`).
+    #[error(
+        "Certificate {name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the certificate can only be recovered or purged."
+    )]
+    DeletedButRecoverable {
+        /// The certificate name.
+        name: CertificateName,
+    },
+
+    /// No soft-deleted certificate of that name (404 `CertificateNotFound`).
+    #[error("Deleted Certificate not found: {name}")]
+    DeletedCertificateNotFound {
+        /// The certificate name.
+        name: CertificateName,
+    },
+
+    /// A purge where the vault's recovery level allows none (403 `Forbidden`).
+    #[error(
+        "Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed."
+    )]
+    PurgeForbidden,
+
     /// A failure reported by a provider has an empty or overlong code, or an
     /// overlong message (400 `BadParameter`).
     #[error("The provider's failure is invalid: {reason}")]
@@ -204,6 +227,9 @@ impl OperationError {
             InvalidIssuerName(_) => 400,
             UnknownIssuer { .. } => 400,
             InvalidFailure { .. } => 400,
+            DeletedButRecoverable { .. } => 409,
+            DeletedCertificateNotFound { .. } => 404,
+            PurgeForbidden => 403,
         }
     }
 
@@ -228,6 +254,18 @@ impl OperationError {
             InvalidIssuerName(_) => "BadParameter",
             UnknownIssuer { .. } => "BadParameter",
             InvalidFailure { .. } => "BadParameter",
+            DeletedButRecoverable { .. } => "Conflict",
+            DeletedCertificateNotFound { .. } => "CertificateNotFound",
+            PurgeForbidden => "Forbidden",
+        }
+    }
+
+    /// The more specific code the service sends as `innererror.code`, where
+    /// it sends one.
+    pub fn inner_code(&self) -> Option<&'static str> {
+        match self {
+            OperationError::DeletedButRecoverable { .. } => Some("ObjectIsDeletedButRecoverable"),
+            _ => None,
         }
     }
 

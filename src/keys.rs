@@ -147,6 +147,36 @@ pub trait KeyHolder {
     /// Forgets the key with this public key: the import that brought it was
     /// refused after all (its chain did not validate).
     fn discard(&mut self, public_key: &[u8]);
+
+    /// The secret value of a certificate version (`GET /secrets/{name}`):
+    /// the private key behind `public_key` with `chain` (DER, leaf first),
+    /// as `format` encodes it — standard base64 of a PKCS#12 file with an
+    /// empty password, or PEM text (the PKCS#8 `PRIVATE KEY` block, then
+    /// each `CERTIFICATE`). A key holder that lets no key out keeps this
+    /// default, which refuses.
+    fn export_secret(
+        &self,
+        name: &CertificateName,
+        public_key: &[u8],
+        chain: &[Vec<u8>],
+        format: ImportFormat,
+    ) -> Result<String, KeyHolderError> {
+        let _ = (public_key, chain, format);
+        Err(KeyHolderError::Rejected(format!("the private key of {name} cannot be exported")))
+    }
+}
+
+/// DER as a PEM block of `label`, in 64-character lines.
+pub fn pem_block(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in text.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
 }
 
 /// How an imported certificate is encoded (`policy.secret_props.contentType`).

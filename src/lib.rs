@@ -55,6 +55,7 @@ mod csr;
 pub mod dn;
 mod error;
 mod ids;
+pub mod jwk;
 mod keys;
 pub mod limits;
 #[cfg(feature = "memory-keys")]
@@ -71,15 +72,15 @@ pub mod wire;
 pub mod x5c;
 
 pub use certificate::{
-    Certificate, CertificateVersion, ChainOptions, CreateRequest, Effect, FORMAT_VERSION, Issued,
-    PLACEHOLDER_NBF_LEAD_SECONDS,
+    Certificate, CertificateVersion, ChainOptions, CreateRequest, Deletion, Effect, FORMAT_VERSION, Issued,
+    PLACEHOLDER_NBF_LEAD_SECONDS, VersionUpdate,
 };
 pub use csr::{Csr, CsrError, MAX_CSR_LEN};
 pub use error::{OperationError, StaleReason};
 pub use ids::{IdGenerator, InvalidId, RequestId, SequentialIds, VersionId};
 pub use keys::{
     Curve, ImportContent, ImportFormat, ImportedKey, InvalidKeyRequest, KeyHolder, KeyHolderError, KeyRequest, KeyType,
-    PemBundle, parse_pem_bundle, pem_certificates,
+    PemBundle, parse_pem_bundle, pem_block, pem_certificates,
 };
 pub use name::{CertificateName, InvalidName, IssuerMode, IssuerName, MAX_NAME_LEN};
 pub use pending::{

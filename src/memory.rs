@@ -241,6 +241,48 @@ impl KeyHolder for MemoryKeyHolder {
     fn discard(&mut self, public_key: &[u8]) {
         self.keys.remove(public_key);
     }
+
+    fn export_secret(
+        &self,
+        name: &CertificateName,
+        public_key: &[u8],
+        chain: &[Vec<u8>],
+        format: ImportFormat,
+    ) -> Result<String, KeyHolderError> {
+        let key = self.keys.get(public_key).ok_or_else(|| rejected(format!("no key is held for {name}")))?;
+        let pkcs8 = key.serialize_der();
+        match format {
+            ImportFormat::Pem => {
+                let mut text = crate::keys::pem_block("PRIVATE KEY", &pkcs8);
+                for der in chain {
+                    text.push_str(&crate::keys::pem_block("CERTIFICATE", der));
+                }
+                Ok(text)
+            }
+            ImportFormat::Pkcs12 => {
+                use base64::Engine as _;
+                let certificates = chain
+                    .iter()
+                    .map(|der| p12_keystore::Certificate::from_der(der).map_err(failed))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let key = p12_keystore::PrivateKey::from_der(&pkcs8).map_err(failed)?;
+                let local_key_id = crate::x5c::thumbprint(chain.first().map(Vec::as_slice).unwrap_or_default());
+                let entry = p12_keystore::PrivateKeyChain::new(local_key_id.as_bytes(), key, certificates);
+                let mut store = p12_keystore::KeyStore::new();
+                store.add_entry(name.as_str(), p12_keystore::KeyStoreEntry::PrivateKeyChain(entry));
+                // As the service writes its PFX: no password, 3DES, a SHA-1 MAC.
+                let der = store
+                    .writer("")
+                    .encryption_algorithm(p12_keystore::EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc)
+                    .encryption_iterations(2000)
+                    .mac_algorithm(p12_keystore::MacAlgorithm::HmacSha1)
+                    .mac_iterations(2000)
+                    .write()
+                    .map_err(failed)?;
+                Ok(base64::engine::general_purpose::STANDARD.encode(der))
+            }
+        }
+    }
 }
 
 /// The certificates and the one private key of a base64 PKCS#12 file.

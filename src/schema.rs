@@ -117,6 +117,19 @@ pub(crate) const MERGE: Shape = Shape::Object {
     required: &["x5c"],
 };
 
+/// `CertificateUpdateParameters`.
+pub(crate) const UPDATE: Shape =
+    object(&[("policy", POLICY), ("attributes", CERTIFICATE_ATTRIBUTES), ("tags", Shape::StringMap)]);
+
+/// `Contacts`.
+pub(crate) const CONTACTS: Shape = object(&[
+    ("id", Shape::String),
+    (
+        "contacts",
+        Shape::Array(&object(&[("email", Shape::String), ("name", Shape::String), ("phone", Shape::String)])),
+    ),
+]);
+
 /// `CertificateOperationUpdateParameter`.
 pub(crate) const OPERATION_UPDATE: Shape =
     Shape::Object { members: &[("cancellation_requested", Shape::Bool)], required: &["cancellation_requested"] };

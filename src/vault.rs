@@ -1,7 +1,7 @@
 //! Many names: an in-memory vault, with a revision per name for
 //! compare-and-swap by embedders that keep aggregates in their own store.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -87,8 +87,9 @@ struct Entry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vault {
     settings: VaultSettings,
-    entries: HashMap<CertificateName, Entry>,
+    entries: BTreeMap<CertificateName, Entry>,
     issuers: BTreeMap<IssuerName, Issuer>,
+    contacts: Option<crate::wire::Contacts>,
 }
 
 impl Vault {
@@ -105,7 +106,7 @@ impl Vault {
 
     /// An empty vault with these settings.
     pub fn with_settings(settings: VaultSettings) -> Self {
-        Self { settings, entries: HashMap::new(), issuers: BTreeMap::new() }
+        Self { settings, entries: BTreeMap::new(), issuers: BTreeMap::new(), contacts: None }
     }
 
     /// The same vault with other recovery settings (`recoveryLevel`,
@@ -364,9 +365,60 @@ impl Vault {
         }
     }
 
-    /// All names with an entry, in no particular order.
+    /// All names with an entry, in name order.
     pub fn names(&self) -> impl Iterator<Item = &CertificateName> {
         self.entries.keys()
+    }
+
+    /// Every aggregate with its revision, in name order.
+    pub fn entries(&self) -> impl Iterator<Item = (Revision, &Certificate)> {
+        self.entries.values().map(|e| (e.revision, &e.certificate))
+    }
+
+    /// Every registered issuer, in name order.
+    pub fn issuers(&self) -> impl Iterator<Item = (&IssuerName, &Issuer)> {
+        self.issuers.iter()
+    }
+
+    /// The certificate contacts, if set.
+    pub fn contacts(&self) -> Option<&crate::wire::Contacts> {
+        self.contacts.as_ref()
+    }
+
+    /// Sets (`Some`) or removes (`None`) the certificate contacts.
+    pub fn set_contacts(&mut self, contacts: Option<crate::wire::Contacts>) {
+        self.contacts = contacts;
+    }
+
+    /// [`Certificate::delete`] with the vault's recovery settings.
+    pub fn delete(&mut self, name: &CertificateName, now: OffsetDateTime) -> Result<(), OperationError> {
+        let recovery = self.settings.recovery;
+        self.write(name, |c| c.delete(&recovery, now))
+    }
+
+    /// [`Certificate::recover`].
+    pub fn recover(&mut self, name: &CertificateName, now: OffsetDateTime) -> Result<(), OperationError> {
+        self.write(name, |c| c.recover(now))
+    }
+
+    /// [`Certificate::purge`] with the vault's recovery settings.
+    pub fn purge(&mut self, name: &CertificateName, now: OffsetDateTime) -> Result<(), OperationError> {
+        let recovery = self.settings.recovery;
+        self.write(name, |c| c.purge(&recovery, now))
+    }
+
+    /// Purges every deleted certificate whose scheduled purge date has come
+    /// at `now`; how many.
+    pub fn sweep(&mut self, now: OffsetDateTime) -> usize {
+        let mut purged = 0;
+        for entry in self.entries.values_mut() {
+            if entry.certificate.is_purged_at(now) {
+                entry.certificate = Certificate::new(entry.certificate.name().clone());
+                entry.revision = Revision(entry.revision.0.saturating_add(1));
+                purged += 1;
+            }
+        }
+        purged
     }
 }
 
@@ -374,7 +426,7 @@ impl Vault {
 /// fail, so the aggregate is changed in place; a new name is inserted only when
 /// the command succeeds, and a success bumps the revision.
 fn write_entry<T>(
-    entries: &mut HashMap<CertificateName, Entry>,
+    entries: &mut BTreeMap<CertificateName, Entry>,
     name: &CertificateName,
     f: impl FnOnce(&mut Certificate) -> Result<T, OperationError>,
 ) -> Result<T, OperationError> {

@@ -65,6 +65,22 @@ impl VaultUrl {
         format!("{}/certificates/{name}/policy", self.0)
     }
 
+    /// `{vault}/deletedcertificates/{name}`: a deleted certificate's `recoveryId`.
+    pub fn deleted_id(&self, name: &CertificateName) -> String {
+        format!("{}/deletedcertificates/{name}", self.0)
+    }
+
+    /// `{vault}/certificates/contacts`.
+    pub fn contacts_id(&self) -> String {
+        format!("{}/certificates/contacts", self.0)
+    }
+
+    /// `{vault}/keys/{name}`, `{vault}/secrets/{name}`: the key or secret of a
+    /// certificate, unversioned.
+    pub fn owned_base(&self, kind: &str, name: &CertificateName) -> String {
+        format!("{}/{kind}/{name}", self.0)
+    }
+
     /// `{vault}/certificates/issuers/{name}`.
     pub fn issuer_id(&self, name: &IssuerName) -> String {
         format!("{}/certificates/issuers/{name}", self.0)

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::certificate::{Certificate, CertificateVersion};
+use crate::certificate::{Certificate, CertificateVersion, Deletion};
 use crate::error::OperationError;
 use crate::name::CertificateName;
 use crate::pending::{PendingCertificate, Status, StatusKind};
@@ -107,7 +107,19 @@ pub struct ErrorDetail {
     pub message: String,
     /// A more specific error, where there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub innererror: Option<Box<ErrorDetail>>,
+    pub innererror: Option<Box<InnerError>>,
+}
+
+/// `innererror`: a more specific code (and, where the service sends one, a
+/// message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InnerError {
+    /// The code.
+    #[serde(default)]
+    pub code: String,
+    /// The message; not sent when empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
 }
 
 /// The body of every error response: `{"error":{"code","message"}}`.
@@ -119,7 +131,8 @@ pub struct ErrorBody {
 
 impl From<&OperationError> for ErrorBody {
     fn from(error: &OperationError) -> Self {
-        ErrorBody { error: ErrorDetail { code: error.code().to_owned(), message: error.message(), innererror: None } }
+        let innererror = error.inner_code().map(|code| Box::new(InnerError { code: code.to_owned(), message: String::new() }));
+        ErrorBody { error: ErrorDetail { code: error.code().to_owned(), message: error.message(), innererror } }
     }
 }
 
@@ -272,7 +285,7 @@ impl CertificateBundle {
                 recovery_level: Some(recovery.level.as_str().to_owned()),
                 recoverable_days: Some(recovery.days),
             }),
-            tags: None,
+            tags: tags_of(version),
             policy: certificate.policy().filter(|_| latest).map(|p| render_policy(url, name, p)),
             pending: certificate.current_pending().filter(|_| latest).map(|_| PendingRef { id: url.pending_id(name) }),
             preserve_cert_order: None,
@@ -280,7 +293,7 @@ impl CertificateBundle {
     }
 }
 
-fn render_policy(url: &VaultUrl, name: &CertificateName, policy: &CertificatePolicy) -> CertificatePolicy {
+pub(crate) fn render_policy(url: &VaultUrl, name: &CertificateName, policy: &CertificatePolicy) -> CertificatePolicy {
     CertificatePolicy { id: Some(url.policy_id(name)), ..policy.clone() }
 }
 
@@ -342,4 +355,257 @@ pub struct CertificateImportParameters {
     /// Keep the chain in the order given.
     #[serde(rename = "preserveCertOrder", default, skip_serializing_if = "Option::is_none")]
     pub preserve_cert_order: Option<bool>,
+}
+
+/// `attributes` of a list item: what a bundle's has, without the vault's
+/// recovery settings unless the item is a deleted one.
+fn version_attributes(version: &CertificateVersion, recovery: Option<&Recovery>) -> Attributes {
+    Attributes {
+        enabled: Some(version.enabled()),
+        nbf: Some(version.not_before()),
+        exp: Some(version.not_after()),
+        created: Some(version.created()),
+        updated: Some(version.updated()),
+        recovery_level: recovery.map(|r| r.level.as_str().to_owned()),
+        recoverable_days: recovery.map(|r| r.days),
+    }
+}
+
+fn tags_of(version: &CertificateVersion) -> Option<BTreeMap<String, String>> {
+    (!version.tags().is_empty()).then(|| version.tags().clone())
+}
+
+/// One certificate (or one version) of a listing. Members in the service's
+/// order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateItem {
+    /// `{vault}/certificates/{name}` in a listing of certificates,
+    /// `{vault}/certificates/{name}/{version}` in one of versions.
+    pub id: String,
+    /// Base64url SHA-1 thumbprint of the leaf (not for a placeholder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x5t: Option<String>,
+    /// `enabled`, `nbf`, `exp`, `created`, `updated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+    /// Application tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Empty, as the service sends it.
+    #[serde(default)]
+    pub subject: String,
+}
+
+impl CertificateItem {
+    /// A listing's item for `version` of `certificate`: with the version in
+    /// its id (a listing of versions) or without (a listing of certificates).
+    pub fn render(url: &VaultUrl, certificate: &Certificate, version: &CertificateVersion, versioned: bool) -> Self {
+        let name = certificate.name();
+        CertificateItem {
+            id: if versioned { url.certificate_id(name, version.version()) } else { url.certificate_base(name) },
+            x5t: (!version.is_placeholder()).then(|| version.x5t().to_owned()),
+            attributes: Some(version_attributes(version, None)),
+            tags: tags_of(version),
+            subject: String::new(),
+        }
+    }
+}
+
+/// A page of a listing: `value`, and `nextLink` (`null` on the last page).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListResult<T> {
+    /// The items of this page.
+    #[serde(default = "Vec::new")]
+    pub value: Vec<T>,
+    /// The absolute URL of the next page; `null` when there is none.
+    #[serde(rename = "nextLink", default)]
+    pub next_link: Option<String>,
+}
+
+/// A soft-deleted certificate in a listing. Members in the service's order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedCertificateItem {
+    /// `{vault}/deletedcertificates/{name}`.
+    #[serde(rename = "recoveryId", default, skip_serializing_if = "Option::is_none")]
+    pub recovery_id: Option<String>,
+    /// When it was deleted (Unix seconds).
+    #[serde(rename = "deletedDate", default, skip_serializing_if = "Option::is_none")]
+    pub deleted_date: Option<i64>,
+    /// When it is purged (Unix seconds).
+    #[serde(rename = "scheduledPurgeDate", default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_purge_date: Option<i64>,
+    /// `{vault}/certificates/{name}`.
+    pub id: String,
+    /// Base64url SHA-1 thumbprint of the leaf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x5t: Option<String>,
+    /// With the vault's `recoveryLevel` and `recoverableDays`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+    /// Application tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+impl DeletedCertificateItem {
+    /// The listing's item of a deleted certificate (its latest version).
+    pub fn render(
+        url: &VaultUrl,
+        certificate: &Certificate,
+        version: &CertificateVersion,
+        deletion: Deletion,
+        recovery: &Recovery,
+    ) -> Self {
+        let name = certificate.name();
+        DeletedCertificateItem {
+            recovery_id: Some(url.deleted_id(name)),
+            deleted_date: Some(deletion.deleted_date),
+            scheduled_purge_date: Some(deletion.scheduled_purge_date),
+            id: url.certificate_base(name),
+            x5t: (!version.is_placeholder()).then(|| version.x5t().to_owned()),
+            attributes: Some(version_attributes(version, Some(recovery))),
+            tags: tags_of(version),
+        }
+    }
+}
+
+/// A soft-deleted certificate: what delete, get deleted and the delete's
+/// pollers answer: the recovery members, then the bundle of its latest
+/// version (with the policy and `pending`, as they were).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedCertificateBundle {
+    /// `{vault}/deletedcertificates/{name}`.
+    #[serde(rename = "recoveryId", default, skip_serializing_if = "Option::is_none")]
+    pub recovery_id: Option<String>,
+    /// When it was deleted (Unix seconds).
+    #[serde(rename = "deletedDate", default, skip_serializing_if = "Option::is_none")]
+    pub deleted_date: Option<i64>,
+    /// When it is purged (Unix seconds).
+    #[serde(rename = "scheduledPurgeDate", default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_purge_date: Option<i64>,
+    /// The certificate as it was.
+    #[serde(flatten)]
+    pub bundle: CertificateBundle,
+}
+
+impl DeletedCertificateBundle {
+    /// Renders a deleted certificate: its latest version with its policy and
+    /// `pending`. A vault whose level is `Purgeable` keeps nothing to
+    /// recover: no recovery members.
+    pub fn render(
+        url: &VaultUrl,
+        certificate: &Certificate,
+        version: &CertificateVersion,
+        deletion: Deletion,
+        recovery: &Recovery,
+    ) -> Self {
+        let bundle = CertificateBundle::render(url, certificate, version, BundleView::Latest, recovery);
+        let kept = recovery.level != crate::recovery::RecoveryLevel::Purgeable;
+        DeletedCertificateBundle {
+            recovery_id: kept.then(|| url.deleted_id(certificate.name())),
+            deleted_date: kept.then_some(deletion.deleted_date),
+            scheduled_purge_date: kept.then_some(deletion.scheduled_purge_date),
+            bundle,
+        }
+    }
+}
+
+/// `PATCH /certificates/{name}/{version}` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateUpdateParameters {
+    /// A policy to set (as `PATCH …/policy` does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<CertificatePolicy>,
+    /// `enabled` is read; the others are the service's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+    /// Application tags, replaced whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// One certificate contact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Contact {
+    /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// The vault's certificate contacts (`/certificates/contacts`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contacts {
+    /// `{vault}/certificates/contacts`; set by the service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The contacts.
+    #[serde(rename = "contacts", default, skip_serializing_if = "Option::is_none")]
+    pub contact_list: Option<Vec<Contact>>,
+}
+
+/// A registered issuer in a listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuerItem {
+    /// `{vault}/certificates/issuers/{name}`.
+    pub id: String,
+    /// The provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}
+
+/// A certificate's secret (`GET /secrets/{name}[/{version}]`). Members in the
+/// service's order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretBundle {
+    /// PKCS#12 (standard base64) or PEM text, per `contentType`.
+    pub value: String,
+    /// `application/x-pkcs12` or `application/x-pem-file`.
+    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// `{vault}/secrets/{name}/{version}`.
+    pub id: String,
+    /// Always `true`: the certificate owns the secret.
+    #[serde(default)]
+    pub managed: bool,
+    /// The version's attributes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+    /// Application tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// `{vault}/keys/{name}/{version}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+}
+
+/// A certificate's key (`GET /keys/{name}[/{version}]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyBundle {
+    /// The public key.
+    pub key: crate::jwk::JsonWebKey,
+    /// The version's attributes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+    /// Application tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Always `true`: the certificate owns the key.
+    #[serde(default)]
+    pub managed: bool,
+}
+
+/// The attributes a secret or key of `version` shows.
+pub fn owned_attributes(version: &CertificateVersion, recovery: &Recovery) -> Attributes {
+    version_attributes(version, Some(recovery))
+}
+
+/// The tags a secret or key of `version` shows.
+pub fn owned_tags(version: &CertificateVersion) -> Option<BTreeMap<String, String>> {
+    tags_of(version)
 }

@@ -640,11 +640,13 @@ fn malformed_requests_get_a_4xx_and_change_nothing() {
         ("GET", format!("/certificates/{}/pending?{API}", "x".repeat(128)), b"", 400, "BadParameter"),
         ("GET", format!("/certificates/caf%C3%A9/pending?{API}"), b"", 400, "BadParameter"),
         ("GET", format!("/certificates/../pending?{API}"), b"", 400, "BadParameter"),
-        ("GET", format!("/keys/mycert1?{API}"), b"", 404, "NotFound"),
+        ("GET", format!("/keys/nothing?{API}"), b"", 404, "KeyNotFound"),
+        ("GET", format!("/keys/mycert1?{API}"), b"", 403, "Forbidden"),
+        ("GET", format!("/keys?{API}"), b"", 404, "NotFound"),
         ("GET", format!("/certificates/mycert1/pending/merge/x?{API}"), b"", 404, "NotFound"),
         ("PUT", pending.clone(), b"", 405, "MethodNotAllowed"),
         ("GET", merge.clone(), b"", 405, "MethodNotAllowed"),
-        ("DELETE", format!("/certificates/mycert1?{API}"), b"", 405, "MethodNotAllowed"),
+        ("POST", format!("/certificates/mycert1?{API}"), b"", 405, "MethodNotAllowed"),
         ("GET", format!("/certificates/mycert1/nothex?{API}"), b"", 404, "CertificateNotFound"),
     ];
     for (method, target, body, status, code) in cases {
@@ -744,7 +746,7 @@ fn a_request_names_what_it_needs_and_decides_over_what_was_loaded() {
     for (operation, certificate, issuer, writes, heavy) in &cases {
         assert_eq!(
             operation.needs(),
-            Needs { certificate: certificate.clone(), issuer: issuer.clone() },
+            Needs { certificate: certificate.clone(), issuer: issuer.clone(), ..Needs::default() },
             "{operation:?}"
         );
         assert_eq!(operation.is_write(), *writes, "{operation:?}");
@@ -762,7 +764,7 @@ fn a_request_names_what_it_needs_and_decides_over_what_was_loaded() {
     let (revision, aggregate) =
         rig.vault.load(&CertificateName::new("c").unwrap()).map(|(r, c)| (r, c.clone())).unwrap();
     let cancel = parse("PATCH", &format!("/certificates/c/pending?{API}"), &json!({"cancellation_requested": true}));
-    let loaded = Loaded { certificate: Some((revision, aggregate)), issuer: None };
+    let loaded = Loaded { certificate: Some((revision, aggregate)), ..Loaded::default() };
     let decision = cancel.decide(&settings, loaded, &mut MemoryKeyHolder::new(), &mut support::ids(), support::now());
     let expected =
         rig.call("PATCH", &format!("/certificates/c/pending?{API}"), Some(json!({"cancellation_requested": true})));

@@ -8,7 +8,7 @@
 
 use base64::Engine as _;
 use pending_certificate::memory::MemoryKeyHolder;
-use pending_certificate::rest::{self, Loaded, Operation, Request, Response, Write};
+use pending_certificate::rest::{self, Listing, Loaded, Operation, Request, Response, Write};
 use pending_certificate::{Certificate, CertificateName, Csr, Failure, IssuerMode, RequestId};
 use serde::Deserialize;
 use serde_json::json;
@@ -84,6 +84,33 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
             Err(e) => return internal(e),
         }
     }
+    if let Some(page) = &needs.page {
+        let after = page.after.as_deref();
+        let listed = match page.listing {
+            Listing::Issuers => app.store.list_issuers(after, page.limit).await.map(|i| loaded.issuers = i),
+            Listing::Certificates | Listing::DeletedCertificates => {
+                let deleted = page.listing == Listing::DeletedCertificates;
+                app.store.list_certificates(deleted, after, page.limit).await.map(|c| loaded.certificates = c)
+            }
+        };
+        if let Err(e) = listed {
+            return internal(e);
+        }
+    }
+    if needs.contacts {
+        match app.store.contacts().await {
+            Ok(contacts) => loaded.contacts = contacts,
+            Err(e) => return internal(e),
+        }
+    }
+    // A secret's private key, read back from the store.
+    let mut keys = MemoryKeyHolder::new();
+    if let (Some(spki), Some(name)) = (operation.key_needed(&loaded), &needs.certificate) {
+        keys = match app.key_holder_with(name, &spki).await {
+            Ok(keys) => keys,
+            Err(e) => return internal(e),
+        };
+    }
     let before = loaded.certificate.as_ref().map(|(_, c)| c.clone()).filter(|_| operation.is_write());
     let at = now();
     let (decision, keys) = if operation.is_cpu_heavy(&app.settings) {
@@ -92,7 +119,6 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
         let decided = app
             .pool
             .run(move || {
-                let mut keys = MemoryKeyHolder::new();
                 let decision = task_operation.decide(&task_app.settings, loaded, &mut keys, &mut RandomIds, at);
                 (decision, keys)
             })
@@ -102,7 +128,6 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
             Err(e) => return internal(e),
         }
     } else {
-        let mut keys = MemoryKeyHolder::new();
         let decision = operation.decide(&app.settings, loaded, &mut keys, &mut RandomIds, at);
         (decision, keys)
     };
@@ -118,6 +143,11 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
             }
             Write::Issuer { name, issuer } => {
                 if let Err(e) = app.store.put_issuer(&name, issuer.as_ref()).await {
+                    return internal(e);
+                }
+            }
+            Write::Contacts(contacts) => {
+                if let Err(e) = app.store.put_contacts(contacts.as_ref()).await {
                     return internal(e);
                 }
             }

@@ -5,7 +5,7 @@ use crate::error::OperationError;
 use crate::keys::{InvalidKeyRequest, KeyHolderError};
 use crate::limits::MAX_BODY_LEN;
 use crate::name::{InvalidName, IssuerName};
-use crate::wire::{ErrorBody, ErrorDetail};
+use crate::wire::{ErrorBody, ErrorDetail, InnerError};
 use crate::x5c;
 
 use super::Response;
@@ -30,7 +30,7 @@ pub enum RestError {
         /// The method used.
         method: String,
         /// The methods allowed, comma-separated.
-        allow: &'static str,
+        allow: String,
     },
     /// No `api-version` query parameter (400 `BadParameter`).
     #[error("The api-version query parameter is required.")]
@@ -92,6 +92,33 @@ pub enum RestError {
         /// The issuer name.
         name: IssuerName,
     },
+    /// No secret of that name or version (404 `SecretNotFound`).
+    #[error(
+        "A secret with (name/id) {name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
+    )]
+    SecretNotFound {
+        /// The name (and `/version`) asked for.
+        name: String,
+    },
+    /// No key of that name or version (404 `KeyNotFound`).
+    #[error(
+        "A key with (name/id) {name} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
+    )]
+    KeyNotFound {
+        /// The name (and `/version`) asked for.
+        name: String,
+    },
+    /// A get of a disabled secret or key — the placeholder of a pending
+    /// certificate, or a version disabled by an update (403 `Forbidden`,
+    /// innererror `SecretDisabled` or `KeyDisabled`).
+    #[error("Operation get is not allowed on a disabled {what}.")]
+    Disabled {
+        /// `secret` or `key`.
+        what: &'static str,
+    },
+    /// No certificate contacts are set (404 `ContactsNotFound`).
+    #[error("Contacts not found")]
+    ContactsNotFound,
     /// The key holder refused (400 `BadParameter`) or failed (500 `InternalError`).
     #[error("{0}")]
     KeyHolder(#[from] KeyHolderError),
@@ -122,6 +149,10 @@ impl RestError {
             RestError::InvalidPolicy(_) => 400,
             RestError::InvalidImport(_) => 400,
             RestError::IssuerNotFound { .. } => 404,
+            RestError::SecretNotFound { .. } => 404,
+            RestError::KeyNotFound { .. } => 404,
+            RestError::Disabled { .. } => 403,
+            RestError::ContactsNotFound => 404,
             RestError::KeyHolder(KeyHolderError::Rejected(_)) => 400,
             RestError::KeyHolder(_) => 500,
         }
@@ -145,8 +176,22 @@ impl RestError {
             RestError::InvalidPolicy(_) => "BadParameter",
             RestError::InvalidImport(_) => "BadParameter",
             RestError::IssuerNotFound { .. } => "CertificateIssuerNotFound",
+            RestError::SecretNotFound { .. } => "SecretNotFound",
+            RestError::KeyNotFound { .. } => "KeyNotFound",
+            RestError::Disabled { .. } => "Forbidden",
+            RestError::ContactsNotFound => "ContactsNotFound",
             RestError::KeyHolder(KeyHolderError::Rejected(_)) => "BadParameter",
             RestError::KeyHolder(_) => "InternalError",
+        }
+    }
+
+    /// The service's `innererror.code`, where it sends one.
+    pub fn inner_code(&self) -> Option<&'static str> {
+        match self {
+            RestError::Operation(e) => e.inner_code(),
+            RestError::Disabled { what: "secret" } => Some("SecretDisabled"),
+            RestError::Disabled { .. } => Some("KeyDisabled"),
+            _ => None,
         }
     }
 
@@ -154,11 +199,17 @@ impl RestError {
     /// `Allow` on 405).
     pub fn response(&self) -> Response {
         let body = ErrorBody {
-            error: ErrorDetail { code: self.code().to_owned(), message: self.to_string(), innererror: None },
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message: self.to_string(),
+                innererror: self
+                    .inner_code()
+                    .map(|code| Box::new(InnerError { code: code.to_owned(), message: String::new() })),
+            },
         };
         let mut response = Response::json(self.status(), &body);
         if let RestError::MethodNotAllowed { allow, .. } = self {
-            response.headers.push(("Allow", (*allow).to_owned()));
+            response.headers.push(("Allow", allow.clone()));
         }
         response
     }

@@ -7,7 +7,23 @@ use crate::policy::Attributes;
 use crate::vault::Issuer;
 
 use super::error::RestError;
-use super::{Context, Decision, Loaded, Operation, Response, Write};
+use super::{Context, Decision, Loaded, Operation, PageQuery, Response, Write, next_link};
+use crate::wire::{IssuerItem, ListResult};
+
+/// `GET /certificates/issuers`: one page, in name order.
+pub(super) fn list(cx: &Context<'_>, page: &PageQuery, loaded: Loaded) -> Result<Decision, RestError> {
+    let full = loaded.issuers.len() >= page.limit();
+    let next_link = match loaded.issuers.last() {
+        Some((last, _)) if full => Some(next_link(cx, "/certificates/issuers", page, 'i', last.as_str())),
+        _ => None,
+    };
+    let value: Vec<IssuerItem> = loaded
+        .issuers
+        .iter()
+        .map(|(name, issuer)| IssuerItem { id: cx.settings.url.issuer_id(name), provider: Some(issuer.provider.clone()) })
+        .collect();
+    Ok(Decision::answer(Response::json(200, &ListResult { value, next_link })))
+}
 
 fn answer(cx: &Context<'_>, name: &IssuerName, issuer: &Issuer) -> Response {
     Response::json(200, &IssuerBundle::from_issuer(cx.settings.url.issuer_id(name), issuer))

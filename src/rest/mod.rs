@@ -36,8 +36,11 @@
 
 mod body;
 mod certificates;
+mod contacts;
+mod deleted;
 mod error;
 mod issuers;
+mod owned;
 mod pending;
 mod route;
 
@@ -50,11 +53,12 @@ use crate::ids::IdGenerator;
 use crate::keys::KeyHolder;
 use crate::name::{CertificateName, IssuerName};
 use crate::vault::{Issuer, Revision, Vault, VaultSettings};
+use crate::wire::Contacts;
 
 pub use crate::limits::MAX_BODY_LEN;
 pub use error::RestError;
 pub use issuers::{IssuerBundle, IssuerCredentials};
-pub use route::Operation;
+pub use route::{MAX_PAGE, Operation, PageQuery};
 
 /// `Retry-After` sent with a pending object in progress, in seconds.
 pub const RETRY_AFTER_SECONDS: u32 = 10;
@@ -115,6 +119,12 @@ impl Response {
         Response { status, headers, body }
     }
 
+    /// An answer without a body (and so without `Content-Type`).
+    pub(crate) fn empty(status: u16) -> Self {
+        let headers = COMMON_HEADERS.iter().map(|&(name, value)| (name, value.to_owned())).collect();
+        Response { status, headers, body: Vec::new() }
+    }
+
     fn with(mut self, name: &'static str, value: String) -> Self {
         self.headers.push((name, value));
         self
@@ -128,6 +138,40 @@ pub struct Needs {
     pub certificate: Option<CertificateName>,
     /// One registered issuer.
     pub issuer: Option<IssuerName>,
+    /// One page of a listing.
+    pub page: Option<Page>,
+    /// The vault's certificate contacts.
+    pub contacts: bool,
+}
+
+/// What a listing lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Listing {
+    /// Names whose certificate is not deleted: [`Loaded::certificates`].
+    Certificates,
+    /// Names whose certificate is soft-deleted: [`Loaded::certificates`].
+    DeletedCertificates,
+    /// Registered issuers: [`Loaded::issuers`].
+    Issuers,
+}
+
+/// One page of a listing to load: at most `limit` entries whose name comes
+/// after `after` (byte order of the names), in that order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// What is listed.
+    pub listing: Listing,
+    /// Where the previous page ended; `None` from the start.
+    pub after: Option<String>,
+    /// How many entries at most.
+    pub limit: usize,
+}
+
+impl Page {
+    /// Whether a name is on this page's side of `after`.
+    pub fn admits(&self, name: &str) -> bool {
+        self.after.as_deref().is_none_or(|after| name > after)
+    }
 }
 
 /// What the embedder loaded for a request's [`Needs`].
@@ -137,6 +181,13 @@ pub struct Loaded {
     pub certificate: Option<(Revision, Certificate)>,
     /// The issuer; `None` when it is not registered.
     pub issuer: Option<Issuer>,
+    /// A page of certificates: aggregates in name order, each deleted or not
+    /// as the page's [`Listing`] asks.
+    pub certificates: Vec<(Revision, Certificate)>,
+    /// A page of issuers, in name order.
+    pub issuers: Vec<(IssuerName, Issuer)>,
+    /// The contacts; `None` when none are set.
+    pub contacts: Option<Contacts>,
 }
 
 /// One change to store.
@@ -157,6 +208,8 @@ pub enum Write {
         /// What it is now.
         issuer: Option<Issuer>,
     },
+    /// Set (`Some`) or remove (`None`) the certificate contacts.
+    Contacts(Option<Contacts>),
 }
 
 /// What a request decided: the answer, what the embedder must carry out, and
@@ -199,6 +252,8 @@ pub enum Changed {
     Certificate(CertificateName),
     /// A registered issuer, set or removed (see [`Vault::issuer`]).
     Issuer(IssuerName),
+    /// The certificate contacts.
+    Contacts,
 }
 
 /// The service's answer when a write finds its name changed since the
@@ -248,6 +303,10 @@ pub fn handle(
                 }
                 Changed::Issuer(name)
             }
+            Write::Contacts(contacts) => {
+                vault.set_contacts(contacts);
+                Changed::Contacts
+            }
         });
     }
     Handled { response: decision.response, effects: decision.effects, changed }
@@ -257,18 +316,51 @@ impl Operation {
     /// What the request needs loaded.
     pub fn needs(&self) -> Needs {
         use Operation::*;
+        let page = |listing, page: &PageQuery| Needs {
+            page: Some(Page { listing, after: page.after.clone(), limit: page.limit() }),
+            ..Needs::default()
+        };
         match self {
-            CreateCertificate { name, issuer, .. } => Needs { certificate: Some(name.clone()), issuer: issuer.clone() },
+            CreateCertificate { name, issuer, .. } => {
+                Needs { certificate: Some(name.clone()), issuer: issuer.clone(), ..Needs::default() }
+            }
             ImportCertificate { name, .. }
             | GetCertificateOperation { name, .. }
             | UpdateCertificateOperation { name, .. }
             | DeleteCertificateOperation { name, .. }
             | MergeCertificate { name, .. }
-            | GetCertificate { name, .. } => Needs { certificate: Some(name.clone()), issuer: None },
+            | GetCertificate { name, .. }
+            | GetCertificateVersions { name, .. }
+            | GetCertificatePolicy { name }
+            | UpdateCertificatePolicy { name, .. }
+            | UpdateCertificate { name, .. }
+            | DeleteCertificate { name }
+            | GetDeletedCertificate { name }
+            | PurgeDeletedCertificate { name }
+            | RecoverDeletedCertificate { name }
+            | GetSecret { name, .. }
+            | GetKey { name, .. } => Needs { certificate: Some(name.clone()), ..Needs::default() },
             SetCertificateIssuer { name, .. }
             | UpdateCertificateIssuer { name, .. }
             | GetCertificateIssuer { name }
-            | DeleteCertificateIssuer { name } => Needs { certificate: None, issuer: Some(name.clone()) },
+            | DeleteCertificateIssuer { name } => Needs { issuer: Some(name.clone()), ..Needs::default() },
+            GetCertificates { page: p } => page(Listing::Certificates, p),
+            GetDeletedCertificates { page: p } => page(Listing::DeletedCertificates, p),
+            GetCertificateIssuers { page: p } => page(Listing::Issuers, p),
+            SetCertificateContacts { .. } | GetCertificateContacts | DeleteCertificateContacts => {
+                Needs { contacts: true, ..Needs::default() }
+            }
+        }
+    }
+
+    /// The private key a decision needs from the key holder, once its
+    /// [`Needs`] are loaded: for `GET /secrets/{name}`, the key of the version
+    /// asked for (its `SubjectPublicKeyInfo`, DER). An embedder whose key
+    /// holder keeps keys elsewhere loads this one into it before deciding.
+    pub fn key_needed(&self, loaded: &Loaded) -> Option<Vec<u8>> {
+        match self {
+            Operation::GetSecret { version, .. } => owned::key_needed(version.as_deref(), loaded),
+            _ => None,
         }
     }
 
@@ -280,7 +372,9 @@ impl Operation {
     /// microseconds.
     pub fn is_cpu_heavy(&self, settings: &VaultSettings) -> bool {
         match self {
-            Operation::CreateCertificate { .. } | Operation::ImportCertificate { .. } => true,
+            Operation::CreateCertificate { .. } | Operation::ImportCertificate { .. } | Operation::GetSecret { .. } => {
+                true
+            }
             Operation::MergeCertificate { .. } => settings.chain_options.level != crate::x5c::ChainValidation::Service,
             _ => false,
         }
@@ -293,6 +387,15 @@ impl Operation {
             Operation::GetCertificateOperation { .. }
                 | Operation::GetCertificate { .. }
                 | Operation::GetCertificateIssuer { .. }
+                | Operation::GetCertificateIssuers { .. }
+                | Operation::GetCertificates { .. }
+                | Operation::GetCertificateVersions { .. }
+                | Operation::GetCertificatePolicy { .. }
+                | Operation::GetDeletedCertificates { .. }
+                | Operation::GetDeletedCertificate { .. }
+                | Operation::GetCertificateContacts
+                | Operation::GetSecret { .. }
+                | Operation::GetKey { .. }
         )
     }
 
@@ -308,6 +411,10 @@ impl Operation {
         now: OffsetDateTime,
     ) -> Decision {
         let cx = Context { settings, now };
+        let mut loaded = loaded;
+        // A name past its scheduled purge date is gone, whatever the store
+        // still holds.
+        loaded.certificate = loaded.certificate.map(|(revision, c)| (revision, c.at(now)));
         let result = match self {
             Operation::CreateCertificate { name, params, api_version, .. } => {
                 pending::create(&cx, name, params, api_version, loaded, keys, ids)
@@ -334,9 +441,47 @@ impl Operation {
             | Operation::UpdateCertificateIssuer { .. }
             | Operation::GetCertificateIssuer { .. }
             | Operation::DeleteCertificateIssuer { .. } => issuers::decide(&cx, self, loaded),
+            Operation::GetCertificateIssuers { page } => issuers::list(&cx, page, loaded),
+            Operation::GetCertificates { page } => certificates::list(&cx, page, loaded),
+            Operation::GetCertificateVersions { name, page } => {
+                certificates::versions(&cx, name, page, loaded.certificate)
+            }
+            Operation::GetCertificatePolicy { name } => certificates::get_policy(&cx, name, loaded.certificate),
+            Operation::UpdateCertificatePolicy { name, policy } => {
+                certificates::update_policy(&cx, name, policy, loaded.certificate)
+            }
+            Operation::UpdateCertificate { name, version, params } => {
+                certificates::update(&cx, name, version.as_deref(), params, loaded.certificate)
+            }
+            Operation::DeleteCertificate { name } => deleted::delete(&cx, name, loaded.certificate),
+            Operation::GetDeletedCertificates { page } => deleted::list(&cx, page, loaded),
+            Operation::GetDeletedCertificate { name } => deleted::get(&cx, name, loaded.certificate),
+            Operation::PurgeDeletedCertificate { name } => deleted::purge(&cx, name, loaded.certificate),
+            Operation::RecoverDeletedCertificate { name } => deleted::recover(&cx, name, loaded.certificate),
+            Operation::SetCertificateContacts { .. }
+            | Operation::GetCertificateContacts
+            | Operation::DeleteCertificateContacts => contacts::decide(&cx, self, loaded),
+            Operation::GetSecret { name, version } => owned::secret(&cx, name, version.as_deref(), loaded, keys),
+            Operation::GetKey { name, version } => owned::key(&cx, name, version.as_deref(), loaded),
         };
         result.unwrap_or_else(|error| Decision::refused(&error))
     }
+}
+
+/// The absolute URL of a listing's next page, on the vault's URL, as the
+/// service gives it: `api-version`, `$skiptoken`, and `maxresults` if the
+/// request gave one.
+fn next_link(cx: &Context<'_>, path: &str, page: &PageQuery, kind: char, after: &str) -> String {
+    let mut link = format!(
+        "{}{path}?api-version={}&$skiptoken={}",
+        cx.settings.url.as_str(),
+        route::percent_encode(&page.api_version),
+        route::skiptoken(kind, after)
+    );
+    if let Some(n) = page.max_results {
+        link.push_str(&format!("&maxresults={n}"));
+    }
+    link
 }
 
 /// What every decision reads besides what was loaded.
@@ -348,12 +493,36 @@ struct Context<'a> {
 impl Vault {
     /// What `needs` asks for, from this vault.
     pub fn loaded(&self, needs: &Needs) -> Loaded {
-        Loaded {
+        let mut loaded = Loaded {
             certificate: needs
                 .certificate
                 .as_ref()
                 .and_then(|name| self.load(name).map(|(revision, certificate)| (revision, certificate.clone()))),
             issuer: needs.issuer.as_ref().and_then(|name| self.issuer(name).cloned()),
+            contacts: needs.contacts.then(|| self.contacts().cloned()).flatten(),
+            ..Loaded::default()
+        };
+        if let Some(page) = &needs.page {
+            match page.listing {
+                Listing::Issuers => {
+                    loaded.issuers = self
+                        .issuers()
+                        .filter(|(name, _)| page.admits(name.as_str()))
+                        .take(page.limit)
+                        .map(|(name, issuer)| (name.clone(), issuer.clone()))
+                        .collect();
+                }
+                Listing::Certificates | Listing::DeletedCertificates => {
+                    let deleted = page.listing == Listing::DeletedCertificates;
+                    loaded.certificates = self
+                        .entries()
+                        .filter(|(_, c)| page.admits(c.name().as_str()) && c.is_deleted() == deleted)
+                        .take(page.limit)
+                        .map(|(revision, c)| (revision, c.clone()))
+                        .collect();
+                }
+            }
         }
+        loaded
     }
 }

@@ -68,6 +68,9 @@ pub(super) fn create(
     let csr = keys.create_key(name, &key_request)?;
     let request = CreateRequest { csr, policy, preserve_cert_order: params.preserve_cert_order.unwrap_or(false) };
     let effect = certificate.create(request, cx.now, ids)?;
+    if let Some(tags) = &params.tags {
+        certificate.tag_latest(tags.clone());
+    }
     let pending = certificate.pending(None)?;
     let location =
         format!("{}?api-version={api_version}&request_id={}", cx.settings.url.pending_id(name), pending.request_id());
@@ -175,6 +178,9 @@ pub(super) fn import(
             return Err(error.into());
         }
     };
+    if let Some(tags) = &params.tags {
+        certificate.tag_latest(tags.clone());
+    }
     let response = Response::json(200, &bundle(cx, &certificate, version)?);
     Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate }] })
 }

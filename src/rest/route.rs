@@ -6,7 +6,11 @@ use crate::ids::RequestId;
 use crate::limits;
 use crate::name::{CertificateName, IssuerName};
 use crate::schema;
-use crate::wire::{CertificateCreateParameters, CertificateImportParameters, CertificateMergeParameters};
+use crate::policy::CertificatePolicy;
+use crate::wire::{
+    CertificateCreateParameters, CertificateImportParameters, CertificateMergeParameters, CertificateUpdateParameters,
+    Contacts,
+};
 use crate::x5c;
 
 use super::body::{check_strings, check_tags, json_body};
@@ -102,6 +106,117 @@ pub enum Operation {
         /// The issuer name.
         name: IssuerName,
     },
+    /// `GET /certificates/issuers`.
+    GetCertificateIssuers {
+        /// Paging.
+        page: PageQuery,
+    },
+    /// `GET /certificates`.
+    GetCertificates {
+        /// Paging.
+        page: PageQuery,
+    },
+    /// `GET /certificates/{name}/versions`.
+    GetCertificateVersions {
+        /// The certificate name.
+        name: CertificateName,
+        /// Paging.
+        page: PageQuery,
+    },
+    /// `GET /certificates/{name}/policy`.
+    GetCertificatePolicy {
+        /// The certificate name.
+        name: CertificateName,
+    },
+    /// `PATCH /certificates/{name}/policy`.
+    UpdateCertificatePolicy {
+        /// The certificate name.
+        name: CertificateName,
+        /// The sections to replace.
+        policy: Box<CertificatePolicy>,
+    },
+    /// `PATCH /certificates/{name}/{version}` (no version: the latest).
+    UpdateCertificate {
+        /// The certificate name.
+        name: CertificateName,
+        /// The version, as given.
+        version: Option<String>,
+        /// The body.
+        params: Box<CertificateUpdateParameters>,
+    },
+    /// `DELETE /certificates/{name}`.
+    DeleteCertificate {
+        /// The certificate name.
+        name: CertificateName,
+    },
+    /// `GET /deletedcertificates`.
+    GetDeletedCertificates {
+        /// Paging.
+        page: PageQuery,
+    },
+    /// `GET /deletedcertificates/{name}`.
+    GetDeletedCertificate {
+        /// The certificate name.
+        name: CertificateName,
+    },
+    /// `DELETE /deletedcertificates/{name}`.
+    PurgeDeletedCertificate {
+        /// The certificate name.
+        name: CertificateName,
+    },
+    /// `POST /deletedcertificates/{name}/recover`.
+    RecoverDeletedCertificate {
+        /// The certificate name.
+        name: CertificateName,
+    },
+    /// `PUT /certificates/contacts`.
+    SetCertificateContacts {
+        /// The body.
+        contacts: Box<Contacts>,
+    },
+    /// `GET /certificates/contacts`.
+    GetCertificateContacts,
+    /// `DELETE /certificates/contacts`.
+    DeleteCertificateContacts,
+    /// `GET /secrets/{name}[/{version}]`: a certificate's secret.
+    GetSecret {
+        /// The certificate name.
+        name: CertificateName,
+        /// The version, as given.
+        version: Option<String>,
+    },
+    /// `GET /keys/{name}[/{version}]`: a certificate's key.
+    GetKey {
+        /// The certificate name.
+        name: CertificateName,
+        /// The version, as given.
+        version: Option<String>,
+    },
+}
+
+/// Paging of a listing: `maxresults` and where the previous page ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageQuery {
+    /// `maxresults` as given (1 to [`MAX_PAGE`]); `None`: [`MAX_PAGE`].
+    pub max_results: Option<usize>,
+    /// What the previous page's `$skiptoken` says it ended at.
+    pub after: Option<String>,
+    /// `api-version`, for `nextLink`.
+    pub api_version: String,
+    /// `includePending=true`: a listing of certificates shows a name whose
+    /// only version is a pending request's placeholder, and a name's
+    /// placeholder rather than its newest issued version.
+    pub include_pending: bool,
+}
+
+/// The most items a page holds, and the largest `maxresults` taken.
+pub const MAX_PAGE: usize = 25;
+
+impl PageQuery {
+    /// How many items the page holds at most.
+    pub fn limit(&self) -> usize {
+        self.max_results.unwrap_or(MAX_PAGE)
+    }
 }
 
 /// One segment of a path shape.
@@ -130,6 +245,22 @@ type Parse = fn(Parts<'_>) -> Result<Operation, RestError>;
 /// shape with more literal segments wins; a path that matches a shape but no
 /// method is 405 with the methods it takes.
 const ROUTES: &[(&str, &[Segment], Parse)] = &[
+    ("GET", &[Literal("certificates"), OptionalSlash], list_certificates),
+    ("GET", &[Literal("certificates"), Literal("issuers"), OptionalSlash], list_issuers),
+    ("PUT", &[Literal("certificates"), Literal("contacts"), OptionalSlash], set_contacts),
+    ("GET", &[Literal("certificates"), Literal("contacts"), OptionalSlash], get_contacts),
+    ("DELETE", &[Literal("certificates"), Literal("contacts"), OptionalSlash], delete_contacts),
+    ("GET", &[Literal("certificates"), Param, Literal("versions")], list_versions),
+    ("GET", &[Literal("certificates"), Param, Literal("policy")], get_policy),
+    ("PATCH", &[Literal("certificates"), Param, Literal("policy")], update_policy),
+    ("GET", &[Literal("deletedcertificates"), OptionalSlash], list_deleted),
+    ("GET", &[Literal("deletedcertificates"), Param, OptionalSlash], get_deleted),
+    ("DELETE", &[Literal("deletedcertificates"), Param, OptionalSlash], purge_deleted),
+    ("POST", &[Literal("deletedcertificates"), Param, Literal("recover")], recover_deleted),
+    ("GET", &[Literal("secrets"), Param, OptionalSlash], get_secret),
+    ("GET", &[Literal("secrets"), Param, Param], get_secret_version),
+    ("GET", &[Literal("keys"), Param, OptionalSlash], get_key),
+    ("GET", &[Literal("keys"), Param, Param], get_key_version),
     ("PUT", &[Literal("certificates"), Literal("issuers"), Param], set_issuer),
     ("PATCH", &[Literal("certificates"), Literal("issuers"), Param], update_issuer),
     ("GET", &[Literal("certificates"), Literal("issuers"), Param], get_issuer),
@@ -141,7 +272,10 @@ const ROUTES: &[(&str, &[Segment], Parse)] = &[
     ("DELETE", &[Literal("certificates"), Param, Literal("pending")], delete_pending),
     ("POST", &[Literal("certificates"), Param, Literal("pending"), Literal("merge")], merge),
     ("GET", &[Literal("certificates"), Param, OptionalSlash], get_latest),
+    ("PATCH", &[Literal("certificates"), Param, OptionalSlash], update_latest),
+    ("DELETE", &[Literal("certificates"), Param, OptionalSlash], delete_certificate),
     ("GET", &[Literal("certificates"), Param, Param], get_version),
+    ("PATCH", &[Literal("certificates"), Param, Param], update_version),
 ];
 
 /// The parameters a path shape binds, if `segments` fit it.
@@ -202,27 +336,41 @@ impl Operation {
     }
 }
 
-/// The `Allow` value of a set of methods (the table's shapes take at most
-/// these combinations).
-fn allow_header(methods: &[&str]) -> &'static str {
-    let has = |m| methods.contains(&m);
-    match (has("GET"), has("PUT"), has("PATCH"), has("DELETE"), has("POST")) {
-        (true, true, true, true, _) => "PUT, PATCH, GET, DELETE",
-        (true, _, true, true, _) => "GET, PATCH, DELETE",
-        (true, _, _, _, _) => "GET",
-        (_, _, _, _, true) => "POST",
-        _ => "GET",
+/// The `Allow` value of a set of methods, in the table's order.
+fn allow_header(methods: &[&str]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for method in methods {
+        if !seen.contains(method) {
+            seen.push(method);
+        }
     }
+    seen.join(", ")
 }
 
 /// The query parameters this surface reads.
 pub(super) struct Query {
     pub api_version: String,
     pub request_id: Option<RequestId>,
+    pub max_results: Option<String>,
+    pub skiptoken: Option<String>,
+    pub include_pending: Option<String>,
 }
 
 fn hex_value(byte: u8) -> Option<u8> {
     char::from(byte).to_digit(16).and_then(|d| u8::try_from(d).ok())
+}
+
+/// `text` with every byte but the unreserved ones percent-encoded.
+pub(super) fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 pub(super) fn percent_decode(text: &str) -> Result<String, RestError> {
@@ -246,6 +394,9 @@ pub(super) fn percent_decode(text: &str) -> Result<String, RestError> {
 pub(super) fn parse_query(query: &str) -> Result<Query, RestError> {
     let mut api_version = None;
     let mut request_id = None;
+    let mut max_results = None;
+    let mut skiptoken = None;
+    let mut include_pending = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match percent_decode(key)?.as_str() {
@@ -254,11 +405,14 @@ pub(super) fn parse_query(query: &str) -> Result<Query, RestError> {
                 let value = percent_decode(value)?;
                 request_id = Some(RequestId::parse(&value).map_err(|_| RestError::InvalidRequestId)?);
             }
+            "maxresults" => max_results = Some(percent_decode(value)?),
+            "$skiptoken" => skiptoken = Some(percent_decode(value)?),
+            "includePending" => include_pending = Some(percent_decode(value)?),
             _ => {}
         }
     }
     let api_version = api_version.filter(|v| !v.is_empty()).ok_or(RestError::MissingApiVersion)?;
-    Ok(Query { api_version, request_id })
+    Ok(Query { api_version, request_id, max_results, skiptoken, include_pending })
 }
 
 fn certificate_name(text: &str) -> Result<CertificateName, RestError> {
@@ -372,6 +526,152 @@ fn delete_issuer(parts: Parts<'_>) -> Result<Operation, RestError> {
     Ok(Operation::DeleteCertificateIssuer { name: issuer_name(param(&parts, 0)?)? })
 }
 
+/// What a `$skiptoken` of a listing of `kind` says: where the previous page
+/// ended. Tokens are opaque to clients: base64url of the kind and the last
+/// name (or version) given.
+pub(super) fn skiptoken(kind: char, after: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{after}"))
+}
+
+fn page(parts: &Parts<'_>, kind: char) -> Result<PageQuery, RestError> {
+    use base64::Engine as _;
+    let max_results = match parts.query.max_results.as_deref() {
+        None => None,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => Some(n),
+            _ => {
+                return Err(RestError::InvalidQuery(format!(
+                    "maxresults must be an integer from 1 to {MAX_PAGE}; it is {:?}",
+                    text.chars().take(32).collect::<String>()
+                )));
+            }
+        },
+    };
+    let mut include_pending_from_token = false;
+    let after = match parts.query.skiptoken.as_deref() {
+        None | Some("") => None,
+        Some(token) => {
+            let bad = || RestError::InvalidQuery("The $skiptoken is not one this vault gave.".to_owned());
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
+            let text = String::from_utf8(bytes).map_err(|_| bad())?;
+            // A listing of certificates with pending ones carries that in
+            // its token, as `nextLink` does not repeat `includePending`.
+            let (after, pending) = match text.split_once(':') {
+                Some((k, after)) if k.len() == 1 && k.starts_with(kind) => (after, false),
+                Some(("p", after)) if kind == 'c' => (after, true),
+                _ => return Err(bad()),
+            };
+            if pending {
+                include_pending_from_token = true;
+            }
+            if after.is_empty() || after.len() > limits::MAX_TARGET_LEN {
+                return Err(bad());
+            }
+            Some(after.to_owned())
+        }
+    };
+    let include_pending = match parts.query.include_pending.as_deref() {
+        None => include_pending_from_token,
+        Some(text) if text.eq_ignore_ascii_case("true") => true,
+        Some(text) if text.eq_ignore_ascii_case("false") => false,
+        Some(_) => return Err(RestError::InvalidQuery("includePending must be true or false".to_owned())),
+    };
+    Ok(PageQuery { max_results, after, api_version: parts.query.api_version.clone(), include_pending })
+}
+
+fn list_certificates(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::GetCertificates { page: page(&parts, 'c')? })
+}
+
+fn list_issuers(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::GetCertificateIssuers { page: page(&parts, 'i')? })
+}
+
+fn list_deleted(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::GetDeletedCertificates { page: page(&parts, 'd')? })
+}
+
+fn list_versions(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::GetCertificateVersions { name: name(&parts)?, page: page(&parts, 'v')? })
+}
+
+fn set_contacts(parts: Parts<'_>) -> Result<Operation, RestError> {
+    let contacts: Contacts = json_body(parts.body, schema::CONTACTS)?;
+    check_strings(&contacts)?;
+    Ok(Operation::SetCertificateContacts { contacts: Box::new(contacts) })
+}
+
+fn get_contacts(_parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::GetCertificateContacts)
+}
+
+fn delete_contacts(_parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::DeleteCertificateContacts)
+}
+
+fn get_policy(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::GetCertificatePolicy { name: name(&parts)? })
+}
+
+fn update_policy(parts: Parts<'_>) -> Result<Operation, RestError> {
+    let name = name(&parts)?;
+    let policy: CertificatePolicy = json_body(parts.body, schema::POLICY)?;
+    check_strings(&policy)?;
+    Ok(Operation::UpdateCertificatePolicy { name, policy: Box::new(policy) })
+}
+
+fn update(parts: &Parts<'_>, version: Option<String>) -> Result<Operation, RestError> {
+    let name = name(parts)?;
+    let params: CertificateUpdateParameters = json_body(parts.body, schema::UPDATE)?;
+    check_tags(params.tags.as_ref())?;
+    if let Some(policy) = &params.policy {
+        check_strings(policy)?;
+    }
+    Ok(Operation::UpdateCertificate { name, version, params: Box::new(params) })
+}
+
+fn update_latest(parts: Parts<'_>) -> Result<Operation, RestError> {
+    update(&parts, None)
+}
+
+fn update_version(parts: Parts<'_>) -> Result<Operation, RestError> {
+    let version = param(&parts, 1)?.to_owned();
+    update(&parts, Some(version))
+}
+
+fn delete_certificate(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::DeleteCertificate { name: name(&parts)? })
+}
+
+fn get_deleted(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::GetDeletedCertificate { name: name(&parts)? })
+}
+
+fn purge_deleted(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::PurgeDeletedCertificate { name: name(&parts)? })
+}
+
+fn recover_deleted(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::RecoverDeletedCertificate { name: name(&parts)? })
+}
+
+fn get_secret(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::GetSecret { name: name(&parts)?, version: None })
+}
+
+fn get_secret_version(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::GetSecret { name: name(&parts)?, version: Some(param(&parts, 1)?.to_owned()) })
+}
+
+fn get_key(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::GetKey { name: name(&parts)?, version: None })
+}
+
+fn get_key_version(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::GetKey { name: name(&parts)?, version: Some(param(&parts, 1)?.to_owned()) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,7 +709,17 @@ mod tests {
             matches!(get(&format!("/certificates/c1/{version}")), Ok(Operation::GetCertificate { version: Some(v), .. }) if v == version)
         );
         assert!(matches!(get("/certificates/c1/pending/merge/x"), Err(RestError::RouteNotFound { .. })));
-        assert!(matches!(get("/keys/c1"), Err(RestError::RouteNotFound { .. })));
+        assert!(matches!(get("/keys/c1"), Ok(Operation::GetKey { version: None, .. })));
+        assert!(matches!(get("/keys/c1/create"), Ok(Operation::GetKey { version: Some(_), .. })));
+        assert!(matches!(get("/keys"), Err(RestError::RouteNotFound { .. })));
+        assert!(matches!(get("/certificates"), Ok(Operation::GetCertificates { .. })));
+        assert!(matches!(get("/certificates/"), Ok(Operation::GetCertificates { .. })));
+        assert!(matches!(get("/certificates/issuers"), Ok(Operation::GetCertificateIssuers { .. })));
+        assert!(matches!(get("/certificates/contacts"), Ok(Operation::GetCertificateContacts)));
+        assert!(matches!(get("/certificates/c1/versions"), Ok(Operation::GetCertificateVersions { .. })));
+        assert!(matches!(get("/certificates/c1/policy"), Ok(Operation::GetCertificatePolicy { .. })));
+        assert!(matches!(get("/deletedcertificates"), Ok(Operation::GetDeletedCertificates { .. })));
+        assert!(matches!(get("/deletedcertificates/c1"), Ok(Operation::GetDeletedCertificate { .. })));
         assert!(matches!(get("certificates/c1"), Err(RestError::RouteNotFound { .. })));
         assert!(matches!(get("/certificates//pending"), Err(RestError::InvalidName { .. })));
     }
@@ -420,10 +730,13 @@ mod tests {
             Err(RestError::MethodNotAllowed { allow, .. }) => Some(allow),
             _ => None,
         };
-        assert_eq!(allow("PUT", "/certificates/c1/pending"), Some("GET, PATCH, DELETE"));
-        assert_eq!(allow("GET", "/certificates/c1/pending/merge"), Some("POST"));
-        assert_eq!(allow("GET", "/certificates/c1/create"), Some("POST"));
-        assert_eq!(allow("POST", "/certificates/issuers/i1"), Some("PUT, PATCH, GET, DELETE"));
-        assert_eq!(allow("DELETE", "/certificates/c1"), Some("GET"));
+        assert_eq!(allow("PUT", "/certificates/c1/pending").as_deref(), Some("GET, PATCH, DELETE"));
+        assert_eq!(allow("GET", "/certificates/c1/pending/merge").as_deref(), Some("POST"));
+        assert_eq!(allow("GET", "/certificates/c1/create").as_deref(), Some("POST"));
+        assert_eq!(allow("POST", "/certificates/issuers/i1").as_deref(), Some("PUT, PATCH, GET, DELETE"));
+        assert_eq!(allow("POST", "/certificates/c1").as_deref(), Some("GET, PATCH, DELETE"));
+        assert_eq!(allow("POST", "/certificates/contacts").as_deref(), Some("PUT, GET, DELETE"));
+        assert_eq!(allow("PUT", "/deletedcertificates/c1").as_deref(), Some("GET, DELETE"));
+        assert_eq!(allow("DELETE", "/secrets/c1").as_deref(), Some("GET"));
     }
 }

@@ -5,12 +5,13 @@
 //! Invariant: the revision check and the write happen under one shard lock,
 //! never held across an await.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
+use pending_certificate::wire::Contacts;
 use pending_certificate::{Certificate, CertificateName, Issuer, IssuerName, Revision};
 
 use super::{Job, JobChange, NameWrite, Store, StoreError, WriteError};
@@ -31,8 +32,13 @@ pub struct MemoryStore {
     /// The last revision given to any write: revisions are never reused.
     revisions: AtomicU64,
     shards: Vec<RwLock<HashMap<CertificateName, Entry>>>,
-    issuers: RwLock<HashMap<IssuerName, Issuer>>,
+    /// Every name that holds something, in order, and whether it is
+    /// soft-deleted: what listings read. Taken after a shard's lock, never
+    /// while waiting for one.
+    names: RwLock<BTreeMap<CertificateName, bool>>,
+    issuers: RwLock<BTreeMap<IssuerName, Issuer>>,
     meta: Mutex<HashMap<String, Vec<u8>>>,
+    contacts: RwLock<Option<Contacts>>,
 }
 
 impl Default for MemoryStore {
@@ -40,8 +46,10 @@ impl Default for MemoryStore {
         Self {
             revisions: AtomicU64::new(0),
             shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
-            issuers: RwLock::new(HashMap::new()),
+            names: RwLock::new(BTreeMap::new()),
+            issuers: RwLock::new(BTreeMap::new()),
             meta: Mutex::new(HashMap::new()),
+            contacts: RwLock::new(None),
         }
     }
 }
@@ -77,8 +85,10 @@ impl Store for MemoryStore {
         // reused, so a write decided before the name emptied still conflicts.
         if write.certificate.is_empty() {
             shard.remove(&name);
+            self.names.write().map_err(poisoned)?.remove(&name);
             return Ok(Revision(revision));
         }
+        self.names.write().map_err(poisoned)?.insert(name.clone(), write.certificate.is_deleted());
         let entry = shard.entry(name).or_default();
         entry.revision = revision;
         entry.certificate = Some(write.certificate);
@@ -145,5 +155,54 @@ impl Store for MemoryStore {
     async fn meta_or_insert(&self, key: &str, value: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         let mut meta = self.meta.lock().map_err(poisoned)?;
         Ok(meta.entry(key.to_owned()).or_insert(value).clone())
+    }
+
+    async fn list_certificates(
+        &self,
+        deleted: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Revision, Certificate)>, StoreError> {
+        // The names first, the index's lock released, then each aggregate
+        // under its shard's: a name changed meanwhile is read as it now is.
+        let names: Vec<CertificateName> = self
+            .names
+            .read()
+            .map_err(poisoned)?
+            .iter()
+            .filter(|(name, d)| **d == deleted && after.is_none_or(|after| name.as_str() > after))
+            .take(limit)
+            .map(|(name, _)| name.clone())
+            .collect();
+        let mut page = Vec::with_capacity(names.len());
+        for name in names {
+            if let Some(found) = self.load(&name).await?
+                && found.1.is_deleted() == deleted
+            {
+                page.push(found);
+            }
+        }
+        Ok(page)
+    }
+
+    async fn list_issuers(&self, after: Option<&str>, limit: usize) -> Result<Vec<(IssuerName, Issuer)>, StoreError> {
+        Ok(self
+            .issuers
+            .read()
+            .map_err(poisoned)?
+            .iter()
+            .filter(|(name, _)| after.is_none_or(|after| name.as_str() > after))
+            .take(limit)
+            .map(|(name, issuer)| (name.clone(), issuer.clone()))
+            .collect())
+    }
+
+    async fn contacts(&self) -> Result<Option<Contacts>, StoreError> {
+        Ok(self.contacts.read().map_err(poisoned)?.clone())
+    }
+
+    async fn put_contacts(&self, contacts: Option<&Contacts>) -> Result<(), StoreError> {
+        *self.contacts.write().map_err(poisoned)? = contacts.cloned();
+        Ok(())
     }
 }

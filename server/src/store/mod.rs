@@ -13,6 +13,7 @@ pub mod redb;
 
 use std::future::Future;
 
+use pending_certificate::wire::Contacts;
 use pending_certificate::{Certificate, CertificateName, Issuer, IssuerName, RequestId, Revision};
 use serde::{Deserialize, Serialize};
 
@@ -144,6 +145,29 @@ pub trait Store: Send + Sync + 'static {
     /// The value kept under `key`, or `value` stored there now if there was
     /// none: how replicas agree on one key-encryption check and one CA.
     fn meta_or_insert(&self, key: &str, value: Vec<u8>) -> impl Future<Output = Result<Vec<u8>, StoreError>> + Send;
+
+    /// At most `limit` aggregates whose name comes after `after` (byte
+    /// order), in name order: those soft-deleted, or those not.
+    fn list_certificates(
+        &self,
+        deleted: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(Revision, Certificate)>, StoreError>> + Send;
+
+    /// At most `limit` registered issuers whose name comes after `after`, in
+    /// name order.
+    fn list_issuers(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(IssuerName, Issuer)>, StoreError>> + Send;
+
+    /// The certificate contacts.
+    fn contacts(&self) -> impl Future<Output = Result<Option<Contacts>, StoreError>> + Send;
+
+    /// Sets (`Some`) or removes (`None`) the certificate contacts.
+    fn put_contacts(&self, contacts: Option<&Contacts>) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// The keys a write adds and removes: what `after` references that `before`

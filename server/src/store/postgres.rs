@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use pending_certificate::wire::Contacts;
 use pending_certificate::{Certificate, CertificateName, Issuer, IssuerName, RequestId, Revision};
 use tokio_postgres::NoTls;
 
@@ -27,8 +28,9 @@ use super::{Job, JobChange, JobKind, NameWrite, Store, StoreError, WriteError};
 
 /// The schema, one migration per version, applied in order and never changed
 /// once released.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
     "CREATE SEQUENCE revisions;
      CREATE TABLE aggregates (
          name text PRIMARY KEY,
@@ -57,17 +59,32 @@ const MIGRATIONS: &[(i32, &str)] = &[(
          key text PRIMARY KEY,
          value bytea NOT NULL
      );",
-)];
+    ),
+    (
+        2,
+        "ALTER TABLE aggregates ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+         ALTER TABLE aggregates ALTER COLUMN name TYPE text COLLATE \"C\";
+         ALTER TABLE issuers ALTER COLUMN name TYPE text COLLATE \"C\";
+         CREATE INDEX aggregates_deleted ON aggregates (name) WHERE deleted;",
+    ),
+];
 
 /// The advisory lock migrations run under (any constant the database's other
 /// users do not take).
 const MIGRATION_LOCK: i64 = 0x7065_6e64_696e_6763;
 
 const LOAD: &str = "SELECT revision, body FROM aggregates WHERE name = $1";
-const INSERT: &str = "INSERT INTO aggregates (name, revision, body) VALUES ($1, nextval('revisions'), $2) \
+const INSERT: &str = "INSERT INTO aggregates (name, revision, body, deleted) VALUES ($1, nextval('revisions'), $2, $3) \
                       ON CONFLICT (name) DO NOTHING RETURNING revision";
-const UPDATE: &str = "UPDATE aggregates SET revision = nextval('revisions'), body = $2 \
+const UPDATE: &str = "UPDATE aggregates SET revision = nextval('revisions'), body = $2, deleted = $4 \
                       WHERE name = $1 AND revision = $3 RETURNING revision";
+const LIST: &str = "SELECT revision, body FROM aggregates WHERE deleted = $1 AND ($2::text IS NULL OR name > $2) \
+                    ORDER BY name LIMIT $3";
+const ISSUERS_LIST: &str = "SELECT name, body FROM issuers WHERE ($1::text IS NULL OR name > $1) ORDER BY name LIMIT $2";
+const META_GET: &str = "SELECT value FROM meta WHERE key = $1";
+const META_SET: &str =
+    "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value";
+const META_DELETE: &str = "DELETE FROM meta WHERE key = $1";
 const DELETE: &str = "DELETE FROM aggregates WHERE name = $1 AND revision = $2 RETURNING nextval('revisions')";
 const ABSENT: &str = "SELECT nextval('revisions') WHERE NOT EXISTS (SELECT 1 FROM aggregates WHERE name = $1)";
 const KEYS_REMOVE: &str = "DELETE FROM keys WHERE name = $1 AND spki = ANY($2)";
@@ -289,6 +306,7 @@ impl Store for PostgresStore {
     async fn write(&self, write: NameWrite) -> Result<Revision, WriteError> {
         let name = write.certificate.name().as_str().to_owned();
         let empty = write.certificate.is_empty();
+        let deleted = write.certificate.is_deleted();
         let body = serde_json::to_vec(&write.certificate).map_err(failed)?;
         let expected = write.expected.map(|r| i64::try_from(r.0).unwrap_or(i64::MAX));
         let mut client = self.client().await?;
@@ -326,9 +344,9 @@ impl Store for PostgresStore {
         let checked = async {
             let rows = match expected {
                 None if empty => tx.query(&check, &[&name]).await,
-                None => tx.query(&check, &[&name, &body]).await,
+                None => tx.query(&check, &[&name, &body, &deleted]).await,
                 Some(expected) if empty => tx.query(&check, &[&name, &expected]).await,
-                Some(expected) => tx.query(&check, &[&name, &body, &expected]).await,
+                Some(expected) => tx.query(&check, &[&name, &body, &expected, &deleted]).await,
             };
             rows.map(|rows| rows.first().map(|row| row.get::<_, i64>(0)))
         };
@@ -442,4 +460,59 @@ impl Store for PostgresStore {
         let row = client.query_one(META, &[&key, &value]).await.map_err(db)?;
         Ok(row.get::<_, Vec<u8>>(0))
     }
+
+    async fn list_certificates(
+        &self,
+        deleted: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Revision, Certificate)>, StoreError> {
+        let client = self.client().await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = bounded(client.query(LIST, &[&deleted, &after, &limit])).await?;
+        rows.iter()
+            .map(|row| {
+                let revision: i64 = row.get(0);
+                let certificate = serde_json::from_slice(row.get::<_, &[u8]>(1)).map_err(failed)?;
+                Ok((Revision(revision.unsigned_abs()), certificate))
+            })
+            .collect()
+    }
+
+    async fn list_issuers(&self, after: Option<&str>, limit: usize) -> Result<Vec<(IssuerName, Issuer)>, StoreError> {
+        let client = self.client().await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = bounded(client.query(ISSUERS_LIST, &[&after, &limit])).await?;
+        rows.iter()
+            .map(|row| {
+                let name = IssuerName::new(row.get::<_, &str>(0)).map_err(failed)?;
+                Ok((name, serde_json::from_slice(row.get::<_, &[u8]>(1)).map_err(failed)?))
+            })
+            .collect()
+    }
+
+    async fn contacts(&self) -> Result<Option<Contacts>, StoreError> {
+        let client = self.client().await?;
+        match bounded(client.query_opt(META_GET, &[&CONTACTS])).await? {
+            Some(row) => Ok(Some(serde_json::from_slice(row.get::<_, &[u8]>(0)).map_err(failed)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_contacts(&self, contacts: Option<&Contacts>) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        match contacts {
+            Some(contacts) => {
+                let body = serde_json::to_vec(contacts).map_err(failed)?;
+                client.execute(META_SET, &[&CONTACTS, &body]).await.map_err(db)?;
+            }
+            None => {
+                client.execute(META_DELETE, &[&CONTACTS]).await.map_err(db)?;
+            }
+        }
+        Ok(())
+    }
 }
+
+/// The certificate contacts' key in `meta`.
+const CONTACTS: &str = "contacts";

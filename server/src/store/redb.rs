@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 
+use pending_certificate::wire::Contacts;
 use pending_certificate::{Certificate, CertificateName, Issuer, IssuerName, Revision};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::oneshot;
@@ -26,6 +27,12 @@ const KEYS: TableDefinition<(&str, &[u8]), &[u8]> = TableDefinition::new("keys")
 const JOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("jobs");
 const ISSUERS: TableDefinition<&str, &[u8]> = TableDefinition::new("issuers");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// The names whose certificate is soft-deleted: the listing of deleted
+/// certificates reads this, not every aggregate.
+const DELETED: TableDefinition<&str, ()> = TableDefinition::new("deleted");
+
+/// The certificate contacts (JSON in `META`).
+const CONTACTS: &str = "contacts";
 
 /// The last revision given to any write (big-endian `u64` in `META`).
 const REVISIONS: &str = "last-revision";
@@ -39,6 +46,7 @@ enum Change {
     Issuer(IssuerName, Option<Issuer>, oneshot::Sender<Result<(), StoreError>>),
     DropJob(Job, oneshot::Sender<Result<(), StoreError>>),
     Meta(String, Vec<u8>, oneshot::Sender<Result<Vec<u8>, StoreError>>),
+    SetMeta(String, Option<Vec<u8>>, oneshot::Sender<Result<(), StoreError>>),
 }
 
 /// The redb [`Store`].
@@ -77,6 +85,7 @@ impl RedbStore {
             txn.open_table(JOBS).map_err(failed)?;
             txn.open_table(ISSUERS).map_err(failed)?;
             txn.open_table(META).map_err(failed)?;
+            txn.open_table(DELETED).map_err(failed)?;
             txn.commit().map_err(failed)?;
         }
         let db = Arc::new(db);
@@ -204,7 +213,7 @@ fn fail_all(group: Vec<Change>, why: &str) {
     for change in group {
         let answer = match change {
             Change::Name(_, to) => Answer::Name(Err(WriteError::Conflict), to),
-            Change::Issuer(_, _, to) | Change::DropJob(_, to) => Answer::Unit(Ok(()), to),
+            Change::Issuer(_, _, to) | Change::DropJob(_, to) | Change::SetMeta(_, _, to) => Answer::Unit(Ok(()), to),
             Change::Meta(_, _, to) => Answer::Meta(Ok(Vec::new()), to),
         };
         answer.fail(why);
@@ -217,6 +226,7 @@ fn apply(txn: &redb::WriteTransaction, change: Change) -> Answer {
         Change::Issuer(name, issuer, to) => Answer::Unit(write_issuer(txn, &name, issuer.as_ref()), to),
         Change::DropJob(job, to) => Answer::Unit(drop_job(txn, &job), to),
         Change::Meta(key, value, to) => Answer::Meta(meta_or_insert(txn, &key, value), to),
+        Change::SetMeta(key, value, to) => Answer::Unit(set_meta(txn, &key, value.as_deref()), to),
     }
 }
 
@@ -239,6 +249,7 @@ fn write_name(txn: &redb::WriteTransaction, write: NameWrite) -> Result<Revision
     };
     let revision = last.max(stored.unwrap_or(0)).saturating_add(1);
     let empty = write.certificate.is_empty();
+    let deleted = write.certificate.is_deleted();
     let record = Record { revision, certificate: write.certificate };
     let bytes = serde_json::to_vec(&record).map_err(failed)?;
     let job = match &write.job {
@@ -252,6 +263,12 @@ fn write_name(txn: &redb::WriteTransaction, write: NameWrite) -> Result<Revision
         aggregates.remove(name.as_str()).map_err(failed)?;
     } else {
         aggregates.insert(name.as_str(), bytes.as_slice()).map_err(failed)?;
+    }
+    let mut deleted_names = txn.open_table(DELETED).map_err(failed)?;
+    if deleted && !empty {
+        deleted_names.insert(name.as_str(), ()).map_err(failed)?;
+    } else {
+        deleted_names.remove(name.as_str()).map_err(failed)?;
     }
     let mut keys = txn.open_table(KEYS).map_err(failed)?;
     for spki in &write.keys_removed {
@@ -296,6 +313,15 @@ fn drop_job(txn: &redb::WriteTransaction, job: &Job) -> Result<(), StoreError> {
     if current.is_some_and(|current| current.request_id == job.request_id) {
         jobs.remove(job.name.as_str()).map_err(failed)?;
     }
+    Ok(())
+}
+
+fn set_meta(txn: &redb::WriteTransaction, key: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+    let mut table = txn.open_table(META).map_err(failed)?;
+    match value {
+        Some(value) => table.insert(key, value).map_err(failed)?,
+        None => table.remove(key).map_err(failed)?,
+    };
     Ok(())
 }
 
@@ -391,6 +417,83 @@ impl Store for RedbStore {
     async fn meta_or_insert(&self, key: &str, value: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         let (to, from) = oneshot::channel();
         self.queue(Change::Meta(key.to_owned(), value, to))?;
+        answer(from).await
+    }
+
+    async fn list_certificates(
+        &self,
+        deleted: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Revision, Certificate)>, StoreError> {
+        self.read(|txn| {
+            let aggregates = txn.open_table(AGGREGATES).map_err(failed)?;
+            let deleted_names = txn.open_table(DELETED).map_err(failed)?;
+            let record = |bytes: &[u8]| -> Result<(Revision, Certificate), StoreError> {
+                let record: Record = serde_json::from_slice(bytes).map_err(failed)?;
+                Ok((Revision(record.revision), record.certificate))
+            };
+            let range = match after {
+                Some(after) => (std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded),
+                None => (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+            };
+            let mut page = Vec::new();
+            if deleted {
+                for item in deleted_names.range::<&str>(range).map_err(failed)? {
+                    if page.len() >= limit {
+                        break;
+                    }
+                    let (name, _) = item.map_err(failed)?;
+                    if let Some(bytes) = aggregates.get(name.value()).map_err(failed)? {
+                        page.push(record(bytes.value())?);
+                    }
+                }
+            } else {
+                for item in aggregates.range::<&str>(range).map_err(failed)? {
+                    if page.len() >= limit {
+                        break;
+                    }
+                    let (name, bytes) = item.map_err(failed)?;
+                    if deleted_names.get(name.value()).map_err(failed)?.is_none() {
+                        page.push(record(bytes.value())?);
+                    }
+                }
+            }
+            Ok(page)
+        })
+    }
+
+    async fn list_issuers(&self, after: Option<&str>, limit: usize) -> Result<Vec<(IssuerName, Issuer)>, StoreError> {
+        self.read(|txn| {
+            let table = txn.open_table(ISSUERS).map_err(failed)?;
+            let range = match after {
+                Some(after) => (std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded),
+                None => (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+            };
+            let mut page = Vec::new();
+            for item in table.range::<&str>(range).map_err(failed)?.take(limit) {
+                let (name, bytes) = item.map_err(failed)?;
+                let name = IssuerName::new(name.value()).map_err(failed)?;
+                page.push((name, serde_json::from_slice(bytes.value()).map_err(failed)?));
+            }
+            Ok(page)
+        })
+    }
+
+    async fn contacts(&self) -> Result<Option<Contacts>, StoreError> {
+        self.read(|txn| {
+            let table = txn.open_table(META).map_err(failed)?;
+            match table.get(CONTACTS).map_err(failed)? {
+                Some(bytes) => Ok(Some(serde_json::from_slice(bytes.value()).map_err(failed)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    async fn put_contacts(&self, contacts: Option<&Contacts>) -> Result<(), StoreError> {
+        let value = contacts.map(serde_json::to_vec).transpose().map_err(failed)?;
+        let (to, from) = oneshot::channel();
+        self.queue(Change::SetMeta(CONTACTS.to_owned(), value, to))?;
         answer(from).await
     }
 }
