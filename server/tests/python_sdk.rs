@@ -105,6 +105,15 @@ fn the_official_python_sdk_drives_the_server() {
 }
 
 #[test]
+fn the_official_python_sdks_drive_a_certificates_whole_life() {
+    let data_dir = scratch("lifecycle-data");
+    let (_server, url, cert) = start(&data_dir, &[]);
+    let stdout = run("lifecycle_e2e.py", &[&url, &cert]);
+    assert!(stdout.contains("lifecycle calls exercised:"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[test]
 fn chains_made_by_real_tools_merge_as_the_service_merges_them() {
     let roots = scratch("chain-roots");
     run("chains_e2e.py", &["roots", roots.to_str().unwrap()]);

@@ -189,6 +189,54 @@ async fn the_first_meta_value_wins(store: &impl Store) {
     assert_eq!(store.meta_or_insert("m", b"two".to_vec()).await.unwrap(), b"one");
 }
 
+/// Listings page in name order, the deleted apart from the others, after a
+/// name and up to a limit; a purged (emptied) name is in neither.
+async fn listings_page_in_name_order_with_the_deleted_apart(store: &impl Store) {
+    let recovery = pending_certificate::Recovery::default();
+    let at = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+    for (text, deleted) in [("ls-c", false), ("ls-a", true), ("ls-e", false), ("ls-b", false), ("ls-d", true)] {
+        let mut certificate = aggregate(text, text);
+        if deleted {
+            certificate.delete(&recovery, at).unwrap();
+        }
+        store.write(write(certificate, None)).await.unwrap();
+    }
+    let names = |page: Vec<(Revision, Certificate)>| -> Vec<String> {
+        page.into_iter().map(|(_, c)| c.name().to_string()).collect()
+    };
+    assert_eq!(names(store.list_certificates(false, Some("ls-"), 2).await.unwrap()), ["ls-b", "ls-c"]);
+    assert_eq!(names(store.list_certificates(false, Some("ls-c"), 1).await.unwrap()), ["ls-e"]);
+    assert_eq!(names(store.list_certificates(true, Some("ls-"), 5).await.unwrap())[..2], ["ls-a", "ls-d"]);
+    // A recovered name moves back; a purged one is gone from both.
+    let (revision, mut recovered) = store.load(&name("ls-a")).await.unwrap().unwrap();
+    recovered.recover(at).unwrap();
+    store.write(write(recovered, Some(revision))).await.unwrap();
+    let (revision, mut purged) = store.load(&name("ls-d")).await.unwrap().unwrap();
+    purged.purge(&recovery, at).unwrap();
+    store.write(write(purged, Some(revision))).await.unwrap();
+    assert_eq!(names(store.list_certificates(false, Some("ls-"), 2).await.unwrap()), ["ls-a", "ls-b"]);
+    let deleted = names(store.list_certificates(true, None, 100).await.unwrap());
+    assert!(!deleted.iter().any(|n| n.starts_with("ls-")), "{deleted:?}");
+    let all = names(store.list_certificates(false, None, 1000).await.unwrap());
+    assert!(!all.contains(&"ls-d".to_owned()) && all.windows(2).all(|w| w[0] < w[1]), "{all:?}");
+}
+
+async fn issuers_and_contacts_are_listed_and_kept(store: &impl Store) {
+    for text in ["li-b", "li-a", "li-c"] {
+        store.put_issuer(&IssuerName::new(text).unwrap(), Some(&Issuer::new(text))).await.unwrap();
+    }
+    let page = store.list_issuers(Some("li-a"), 1).await.unwrap();
+    assert_eq!(page, [(IssuerName::new("li-b").unwrap(), Issuer::new("li-b"))]);
+    assert_eq!(store.list_issuers(Some("li-"), 10).await.unwrap().len(), 3);
+    assert_eq!(store.contacts().await.unwrap(), None);
+    let contacts: pending_certificate::wire::Contacts =
+        serde_json::from_value(serde_json::json!({"contacts": [{"email": "a@example.com"}]})).unwrap();
+    store.put_contacts(Some(&contacts)).await.unwrap();
+    assert_eq!(store.contacts().await.unwrap(), Some(contacts));
+    store.put_contacts(None).await.unwrap();
+    assert_eq!(store.contacts().await.unwrap(), None);
+}
+
 /// Many writers decided against the same revision: exactly one lands.
 async fn exactly_one_racing_writer_wins<S: Store>(store: Arc<S>) {
     for round in 0..20 {
@@ -219,6 +267,8 @@ async fn the_whole_suite<S: Store>(store: Arc<S>) {
     due_jobs_come_at_most_limit_at_a_time(&*store).await;
     issuers_are_set_and_removed(&*store).await;
     the_first_meta_value_wins(&*store).await;
+    listings_page_in_name_order_with_the_deleted_apart(&*store).await;
+    issuers_and_contacts_are_listed_and_kept(&*store).await;
     exactly_one_racing_writer_wins(store).await;
 }
 
@@ -335,11 +385,12 @@ async fn replicas_on_one_database_share_the_revision_check_and_the_leases() {
     assert_eq!(a.take_due_jobs(1_000, 2_000, 10).await.unwrap(), vec![scheduled.clone()]);
     assert!(b.take_due_jobs(2_999, 2_000, 10).await.unwrap().is_empty());
     assert_eq!(b.take_due_jobs(3_001, 2_000, 10).await.unwrap(), vec![scheduled]);
-    // One migration row, however many replicas started.
+    // One row per migration, however many replicas started.
     let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
-    let versions = client.query("SELECT version FROM schema_migrations", &[]).await.unwrap();
-    assert_eq!(versions.len(), 1);
+    let versions: Vec<i32> =
+        client.query("SELECT version FROM schema_migrations ORDER BY version", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(versions, [1, 2]);
     // A database whose schema is newer than this server's is refused.
     client.execute("INSERT INTO schema_migrations (version) VALUES (999)", &[]).await.unwrap();
     let refused = PostgresStore::connect(&url, 1).await.err().expect("a newer schema was accepted");
