@@ -579,6 +579,31 @@ impl Certificate {
         Ok(id)
     }
 
+    /// What a backup of the name holds: refused (404) when there is no
+    /// certificate.
+    pub fn check_backup(&self) -> Result<(), OperationError> {
+        self.live()
+    }
+
+    /// The public keys a backup carries the private keys of: each issued
+    /// version's.
+    pub fn version_keys(&self) -> Vec<&[u8]> {
+        let mut keys: Vec<&[u8]> =
+            self.versions.iter().map(CertificateVersion::public_key).filter(|k| !k.is_empty()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// The name as a restore brings it back from a backup: every version and
+    /// the policy; no pending object (a request in progress is not carried
+    /// over, its placeholder stays disabled), not deleted.
+    pub fn restored(mut self) -> Self {
+        self.pending = None;
+        self.deleted = None;
+        self
+    }
+
     /// Sets the tags of the newest version (what a create or import gives
     /// its version).
     pub fn tag_latest(&mut self, tags: BTreeMap<String, String>) {

@@ -164,6 +164,28 @@ pub trait KeyHolder {
         let _ = (public_key, chain, format);
         Err(KeyHolderError::Rejected(format!("the private key of {name} cannot be exported")))
     }
+
+    /// The private key behind `public_key`, as the key holder will take it
+    /// back in [`restore_key`](Self::restore_key): what a certificate backup
+    /// carries. A key holder that lets keys out only protected (sealed under
+    /// a key of its own) returns them so. The default refuses.
+    fn backup_key(&self, name: &CertificateName, public_key: &[u8]) -> Result<Vec<u8>, KeyHolderError> {
+        let _ = public_key;
+        Err(not_exported(name))
+    }
+
+    /// Takes back a key [`backup_key`](Self::backup_key) gave, for a restore;
+    /// refused when it is not the key behind `public_key`. The default
+    /// refuses.
+    fn restore_key(&mut self, name: &CertificateName, public_key: &[u8], backup: &[u8]) -> Result<(), KeyHolderError> {
+        let _ = (public_key, backup);
+        Err(not_exported(name))
+    }
+}
+
+/// The default refusal of a key holder that keeps its keys to itself.
+fn not_exported(name: &CertificateName) -> KeyHolderError {
+    KeyHolderError::Rejected(format!("the private keys of {name} cannot be backed up"))
 }
 
 /// DER as a PEM block of `label`, in 64-character lines.

@@ -48,6 +48,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod backup;
 mod certificate;
 #[cfg(feature = "conformance")]
 pub mod conformance;

@@ -242,6 +242,19 @@ impl KeyHolder for MemoryKeyHolder {
         self.keys.remove(public_key);
     }
 
+    fn backup_key(&self, name: &CertificateName, public_key: &[u8]) -> Result<Vec<u8>, KeyHolderError> {
+        self.private_key(public_key).ok_or_else(|| rejected(format!("no key is held for {name}")))
+    }
+
+    fn restore_key(&mut self, name: &CertificateName, public_key: &[u8], backup: &[u8]) -> Result<(), KeyHolderError> {
+        let key = KeyPair::try_from(backup).map_err(|e| rejected(format!("a key of {name} cannot be read: {e}")))?;
+        if key.subject_public_key_info() != public_key {
+            return Err(rejected(format!("a key of {name} is not the one its certificate names")));
+        }
+        self.keys.insert(public_key.to_vec(), key);
+        Ok(())
+    }
+
     fn export_secret(
         &self,
         name: &CertificateName,

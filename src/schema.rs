@@ -121,6 +121,9 @@ pub(crate) const MERGE: Shape = Shape::Object {
 pub(crate) const UPDATE: Shape =
     object(&[("policy", POLICY), ("attributes", CERTIFICATE_ATTRIBUTES), ("tags", Shape::StringMap)]);
 
+/// `CertificateRestoreParameters`.
+pub(crate) const RESTORE: Shape = Shape::Object { members: &[("value", Shape::String)], required: &["value"] };
+
 /// `Contacts`.
 pub(crate) const CONTACTS: Shape = object(&[
     ("id", Shape::String),

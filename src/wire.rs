@@ -524,6 +524,13 @@ pub struct CertificateUpdateParameters {
     pub tags: Option<BTreeMap<String, String>>,
 }
 
+/// `POST /certificates/restore` body; also what backup answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateRestoreParameters {
+    /// The backup blob, base64url.
+    pub value: String,
+}
+
 /// One certificate contact.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Contact {

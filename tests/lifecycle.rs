@@ -465,3 +465,44 @@ fn issuers_are_listed_in_pages() {
     let page = rig.call("GET", "/certificates/issuers", None);
     assert_eq!(page.body["value"][0], json!({"id": format!("{VAULT}/certificates/issuers/i1"), "provider": "Test"}));
 }
+
+#[test]
+fn a_backup_restores_the_same_certificate_with_its_keys_and_nothing_else_is_taken() {
+    let mut rig = Rig::new();
+    rig.issued("c1");
+    let latest = rig.issued("c1");
+    let backup = rig.call("POST", "/certificates/c1/backup", None);
+    assert_eq!(backup.status, 200);
+    let blob = backup.body["value"].as_str().unwrap().to_owned();
+    assert!(!blob.contains('=') && !blob.contains('+') && !blob.contains('/'), "base64url without padding");
+    let before = rig.vault.load(&support::name("c1")).unwrap().1.clone();
+    // Onto a name that holds a certificate, live or deleted: 409.
+    let occupied = rig.call("POST", "/certificates/restore", Some(json!({"value": blob})));
+    assert_eq!(occupied.code(), (409, "Conflict"));
+    assert_eq!(rig.call("DELETE", "/certificates/c1", None).status, 200);
+    assert_eq!(rig.call("POST", "/certificates/restore", Some(json!({"value": blob}))).code(), (409, "Conflict"));
+    assert_eq!(rig.call("DELETE", "/deletedcertificates/c1", None).status, 204);
+    // A blob not made here, or changed by one byte, is refused whole.
+    for bad in ["", "AAAA", "JkF6dXJlS2V5VmF1bHRLZXlCYWNrdXBWMS5taWNyb3NvZnQuY29t", "!!!"] {
+        let refused = rig.call("POST", "/certificates/restore", Some(json!({"value": bad})));
+        assert_eq!(refused.code(), (400, "Malformed backup blob"), "{bad:?}");
+        assert_eq!(refused.body["error"]["message"], "Backup blob contains invalid or corrupt version.");
+    }
+    let mut bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&blob).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    let flipped = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+    assert_eq!(rig.call("POST", "/certificates/restore", Some(json!({"value": flipped}))).code().0, 400);
+    assert_eq!(rig.call("POST", "/certificates/restore", None).code(), (400, "BadParameter"));
+    // Restored by a key holder that never saw the keys: they came in the blob.
+    rig.keys = MemoryKeyHolder::new();
+    let restored = rig.call("POST", "/certificates/restore", Some(json!({"value": blob})));
+    assert_eq!(restored.status, 200, "{}", restored.body);
+    assert_eq!(restored.body["id"], latest["id"]);
+    assert!(restored.body.get("pending").is_none());
+    let restored_aggregate = rig.vault.load(&support::name("c1")).unwrap().1.clone();
+    assert_eq!(restored_aggregate, before.restored(), "a backup restores to an equal aggregate, without its pending object");
+    assert_eq!(all_pages(&mut rig, "/certificates/c1/versions").0.len(), 2);
+    assert_eq!(rig.call("GET", "/secrets/c1", None).status, 200, "the restored key is held again");
+    assert_eq!(rig.call("POST", "/certificates/never/backup", None).code(), (404, "CertificateNotFound"));
+}

@@ -59,7 +59,7 @@ pub struct App<S: Store> {
     /// The vault's URL, chain validation and recovery settings.
     pub settings: VaultSettings,
     /// The key-encryption key.
-    pub custody: Custody,
+    pub custody: Arc<Custody>,
     /// The simulated issuer's CA (the same across restarts of a durable store).
     pub provider: ProviderSimulator,
     /// Where CPU-heavy work runs.
@@ -259,6 +259,13 @@ impl<S: Store> App<S> {
     /// back from the store.
     pub async fn key_holder_with(&self, name: &CertificateName, spki: &[u8]) -> Result<MemoryKeyHolder, Unwritten> {
         let mut holder = MemoryKeyHolder::new();
+        self.load_key(&mut holder, name, spki).await?;
+        Ok(holder)
+    }
+
+    /// Reads the private key of `name` behind `spki` back from the store
+    /// into `holder`.
+    pub async fn load_key(&self, holder: &mut MemoryKeyHolder, name: &CertificateName, spki: &[u8]) -> Result<(), Unwritten> {
         let sealed = self
             .store
             .key(name, spki)
@@ -266,7 +273,7 @@ impl<S: Store> App<S> {
             .ok_or_else(|| Unwritten::Failed(format!("{name}: the key of its request is not stored")))?;
         let pkcs8 = self.custody.open(name.as_str(), spki, &sealed).map_err(|e| Unwritten::Failed(e.to_string()))?;
         holder.insert_private_key(&pkcs8).map_err(|e| Unwritten::Failed(e.to_string()))?;
-        Ok(holder)
+        Ok(())
     }
 }
 

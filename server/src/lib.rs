@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod custody;
 pub mod http;
+pub mod keys;
 pub mod pool;
 pub mod provider;
 pub mod routes;
@@ -129,7 +130,7 @@ async fn run<S: Store>(config: Config, store: S, custody: Custody, threads: usiz
     let app = Arc::new(App {
         store,
         settings,
-        custody,
+        custody: Arc::new(custody),
         provider,
         pool: CpuPool::new(threads),
         config,

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::{RandomIds, Shared, Unwritten, now};
+use crate::keys::SealingKeys;
 use crate::store::Store;
 
 /// A JSON answer of the server's own (health, admin, failures), with the
@@ -103,13 +104,14 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
             Err(e) => return internal(e),
         }
     }
-    // A secret's private key, read back from the store.
-    let mut keys = MemoryKeyHolder::new();
-    if let (Some(spki), Some(name)) = (operation.key_needed(&loaded), &needs.certificate) {
-        keys = match app.key_holder_with(name, &spki).await {
-            Ok(keys) => keys,
-            Err(e) => return internal(e),
-        };
+    // The private keys a secret or a backup needs, read back from the store.
+    let mut keys = SealingKeys::new(app.custody.clone());
+    if let Some(name) = &needs.certificate {
+        for spki in operation.keys_needed(&loaded) {
+            if let Err(e) = app.load_key(&mut keys.inner, name, &spki).await {
+                return internal(e);
+            }
+        }
     }
     let before = loaded.certificate.as_ref().map(|(_, c)| c.clone()).filter(|_| operation.is_write());
     let at = now();
@@ -135,7 +137,7 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
         match write {
             Write::Certificate { expected, certificate } => {
                 let name = certificate.name().clone();
-                match app.write_certificate(before.as_ref(), expected, certificate, &keys, at).await {
+                match app.write_certificate(before.as_ref(), expected, certificate, &keys.inner, at).await {
                     Ok(_) => {}
                     Err(Unwritten::Conflict) => return rest::conflict(&operation, &app.settings, &name),
                     Err(Unwritten::Failed(e)) => return internal(e),

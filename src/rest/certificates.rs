@@ -1,14 +1,17 @@
 //! Certificates: get (the latest, or one version), list, versions, policy,
 //! update.
 
+use crate::backup::Backup;
 use crate::certificate::{Certificate, CertificateVersion, VersionUpdate};
+use crate::keys::KeyHolder;
 use crate::error::OperationError;
 use crate::ids::VersionId;
 use crate::name::CertificateName;
 use crate::policy::CertificatePolicy;
 use crate::vault::Revision;
 use crate::wire::{
-    BundleView, CertificateBundle, CertificateItem, CertificateUpdateParameters, ListResult, PendingRef, render_policy,
+    BundleView, CertificateBundle, CertificateItem, CertificateRestoreParameters, CertificateUpdateParameters,
+    ListResult, PendingRef, render_policy,
 };
 
 use super::error::RestError;
@@ -151,4 +154,48 @@ pub(super) fn update(
     bundle.pending = certificate.current_pending().map(|_| PendingRef { id: cx.settings.url.pending_id(name) });
     let response = Response::json(200, &bundle);
     Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate }] })
+}
+
+/// `POST /certificates/{name}/backup`: `{"value": blob}`, with every
+/// version's private key as the key holder lets it out.
+pub(super) fn backup(
+    name: &CertificateName,
+    loaded: Option<(Revision, Certificate)>,
+    keys: &mut impl KeyHolder,
+) -> Result<Decision, RestError> {
+    let (_, certificate) = aggregate(loaded, name);
+    certificate.check_backup()?;
+    let mut held = Vec::new();
+    for spki in certificate.version_keys() {
+        held.push((spki.to_vec(), keys.backup_key(name, spki)?));
+    }
+    let value = Backup { certificate, keys: held }.encode();
+    Ok(Decision::answer(Response::json(200, &CertificateRestoreParameters { value })))
+}
+
+/// `POST /certificates/restore`: the backed-up certificate under its name,
+/// which must hold nothing (a deleted certificate must be purged first).
+pub(super) fn restore(
+    cx: &Context<'_>,
+    name: &CertificateName,
+    backup: &Backup,
+    loaded: Option<(Revision, Certificate)>,
+    keys: &mut impl KeyHolder,
+) -> Result<Decision, RestError> {
+    let (expected, current) = aggregate(loaded, name);
+    let restored = backup.certificate.clone().restored();
+    let latest = restored.certificate(None).map_err(|_| RestError::MalformedBackup)?;
+    if !current.is_empty() {
+        return Err(RestError::RestoreConflict { id: cx.settings.url.certificate_id(name, latest.version()) });
+    }
+    for spki in restored.version_keys() {
+        let Some((_, key)) = backup.keys.iter().find(|(s, _)| s.as_slice() == spki) else {
+            return Err(RestError::MalformedBackup);
+        };
+        keys.restore_key(name, spki, key).map_err(|_| RestError::MalformedBackup)?;
+    }
+    let bundle =
+        CertificateBundle::render(&cx.settings.url, &restored, latest, BundleView::Latest, &cx.settings.recovery);
+    let response = Response::json(200, &bundle);
+    Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate: restored }] })
 }

@@ -116,6 +116,19 @@ pub enum RestError {
         /// `secret` or `key`.
         what: &'static str,
     },
+    /// A restore of a blob this vault did not make, or one that is corrupt
+    /// (400, the service's code and words).
+    #[error("Backup blob contains invalid or corrupt version.")]
+    MalformedBackup,
+    /// A restore onto a name that holds a certificate, live or deleted (409
+    /// `Conflict`).
+    #[error(
+        "There was a conflict restoring the certificate '{id}'. This can happen if either: a certificate with this name already exists in the vault, or a deleted certificate with this name has not been purged yet."
+    )]
+    RestoreConflict {
+        /// The backed-up certificate's id.
+        id: String,
+    },
     /// No certificate contacts are set (404 `ContactsNotFound`).
     #[error("Contacts not found")]
     ContactsNotFound,
@@ -153,6 +166,8 @@ impl RestError {
             RestError::KeyNotFound { .. } => 404,
             RestError::Disabled { .. } => 403,
             RestError::ContactsNotFound => 404,
+            RestError::MalformedBackup => 400,
+            RestError::RestoreConflict { .. } => 409,
             RestError::KeyHolder(KeyHolderError::Rejected(_)) => 400,
             RestError::KeyHolder(_) => 500,
         }
@@ -180,6 +195,8 @@ impl RestError {
             RestError::KeyNotFound { .. } => "KeyNotFound",
             RestError::Disabled { .. } => "Forbidden",
             RestError::ContactsNotFound => "ContactsNotFound",
+            RestError::MalformedBackup => "Malformed backup blob",
+            RestError::RestoreConflict { .. } => "Conflict",
             RestError::KeyHolder(KeyHolderError::Rejected(_)) => "BadParameter",
             RestError::KeyHolder(_) => "InternalError",
         }

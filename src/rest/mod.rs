@@ -339,7 +339,9 @@ impl Operation {
             | PurgeDeletedCertificate { name }
             | RecoverDeletedCertificate { name }
             | GetSecret { name, .. }
-            | GetKey { name, .. } => Needs { certificate: Some(name.clone()), ..Needs::default() },
+            | GetKey { name, .. }
+            | BackupCertificate { name }
+            | RestoreCertificate { name, .. } => Needs { certificate: Some(name.clone()), ..Needs::default() },
             SetCertificateIssuer { name, .. }
             | UpdateCertificateIssuer { name, .. }
             | GetCertificateIssuer { name }
@@ -355,12 +357,18 @@ impl Operation {
 
     /// The private key a decision needs from the key holder, once its
     /// [`Needs`] are loaded: for `GET /secrets/{name}`, the key of the version
-    /// asked for (its `SubjectPublicKeyInfo`, DER). An embedder whose key
-    /// holder keeps keys elsewhere loads this one into it before deciding.
-    pub fn key_needed(&self, loaded: &Loaded) -> Option<Vec<u8>> {
+    /// asked for; for a backup, every version's (each its
+    /// `SubjectPublicKeyInfo`, DER). An embedder whose key holder keeps keys
+    /// elsewhere loads these into it before deciding.
+    pub fn keys_needed(&self, loaded: &Loaded) -> Vec<Vec<u8>> {
         match self {
-            Operation::GetSecret { version, .. } => owned::key_needed(version.as_deref(), loaded),
-            _ => None,
+            Operation::GetSecret { version, .. } => owned::key_needed(version.as_deref(), loaded).into_iter().collect(),
+            Operation::BackupCertificate { .. } => loaded
+                .certificate
+                .as_ref()
+                .map(|(_, c)| c.version_keys().into_iter().map(<[u8]>::to_vec).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
         }
     }
 
@@ -372,9 +380,10 @@ impl Operation {
     /// microseconds.
     pub fn is_cpu_heavy(&self, settings: &VaultSettings) -> bool {
         match self {
-            Operation::CreateCertificate { .. } | Operation::ImportCertificate { .. } | Operation::GetSecret { .. } => {
-                true
-            }
+            Operation::CreateCertificate { .. }
+            | Operation::ImportCertificate { .. }
+            | Operation::GetSecret { .. }
+            | Operation::RestoreCertificate { .. } => true,
             Operation::MergeCertificate { .. } => settings.chain_options.level != crate::x5c::ChainValidation::Service,
             _ => false,
         }
@@ -396,6 +405,7 @@ impl Operation {
                 | Operation::GetCertificateContacts
                 | Operation::GetSecret { .. }
                 | Operation::GetKey { .. }
+                | Operation::BackupCertificate { .. }
         )
     }
 
@@ -463,6 +473,10 @@ impl Operation {
             | Operation::DeleteCertificateContacts => contacts::decide(&cx, self, loaded),
             Operation::GetSecret { name, version } => owned::secret(&cx, name, version.as_deref(), loaded, keys),
             Operation::GetKey { name, version } => owned::key(&cx, name, version.as_deref(), loaded),
+            Operation::BackupCertificate { name } => certificates::backup(name, loaded.certificate, keys),
+            Operation::RestoreCertificate { name, backup } => {
+                certificates::restore(&cx, name, backup, loaded.certificate, keys)
+            }
         };
         result.unwrap_or_else(|error| Decision::refused(&error))
     }

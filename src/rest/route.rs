@@ -178,6 +178,18 @@ pub enum Operation {
     GetCertificateContacts,
     /// `DELETE /certificates/contacts`.
     DeleteCertificateContacts,
+    /// `POST /certificates/{name}/backup`.
+    BackupCertificate {
+        /// The certificate name.
+        name: CertificateName,
+    },
+    /// `POST /certificates/restore`.
+    RestoreCertificate {
+        /// The name the backup is of.
+        name: CertificateName,
+        /// What the backup holds.
+        backup: Box<crate::backup::Backup>,
+    },
     /// `GET /secrets/{name}[/{version}]`: a certificate's secret.
     GetSecret {
         /// The certificate name.
@@ -251,6 +263,8 @@ const ROUTES: &[(&str, &[Segment], Parse)] = &[
     ("GET", &[Literal("certificates"), Literal("contacts"), OptionalSlash], get_contacts),
     ("DELETE", &[Literal("certificates"), Literal("contacts"), OptionalSlash], delete_contacts),
     ("GET", &[Literal("certificates"), Param, Literal("versions")], list_versions),
+    ("POST", &[Literal("certificates"), Param, Literal("backup")], backup),
+    ("POST", &[Literal("certificates"), Literal("restore")], restore),
     ("GET", &[Literal("certificates"), Param, Literal("policy")], get_policy),
     ("PATCH", &[Literal("certificates"), Param, Literal("policy")], update_policy),
     ("GET", &[Literal("deletedcertificates"), OptionalSlash], list_deleted),
@@ -654,6 +668,16 @@ fn purge_deleted(parts: Parts<'_>) -> Result<Operation, RestError> {
 
 fn recover_deleted(parts: Parts<'_>) -> Result<Operation, RestError> {
     Ok(Operation::RecoverDeletedCertificate { name: name(&parts)? })
+}
+
+fn backup(parts: Parts<'_>) -> Result<Operation, RestError> {
+    Ok(Operation::BackupCertificate { name: name(&parts)? })
+}
+
+fn restore(parts: Parts<'_>) -> Result<Operation, RestError> {
+    let body: crate::wire::CertificateRestoreParameters = json_body(parts.body, schema::RESTORE)?;
+    let backup = crate::backup::Backup::decode(&body.value).map_err(|_| RestError::MalformedBackup)?;
+    Ok(Operation::RestoreCertificate { name: backup.certificate.name().clone(), backup: Box::new(backup) })
 }
 
 fn get_secret(parts: Parts<'_>) -> Result<Operation, RestError> {

@@ -147,6 +147,28 @@ def main():
         pass
     client.begin_create_certificate("life-a", CertificatePolicy.get_default()).result()
 
+    # backup_certificate / restore_certificate_backup: the same certificate,
+    # its key with it; onto an occupied name, refused.
+    blob = client.backup_certificate("life-b")
+    calls.append("backup_certificate")
+    try:
+        client.restore_certificate_backup(blob)
+        raise AssertionError("a restore onto a live name was taken")
+    except (ResourceExistsError, HttpResponseError) as e:
+        assert e.status_code == 409, e.status_code
+    client.begin_delete_certificate("life-b").result()
+    client.purge_deleted_certificate("life-b")
+    restored = client.restore_certificate_backup(blob)
+    assert restored.name == "life-b" and bytes(restored.cer) == bytes(certificate.cer), restored
+    private = serialization.load_pem_private_key(secrets.get_secret("life-b").value.encode(), None)
+    assert public_der(private.public_key()) == public_der(cer.public_key()), "the restored key is not the certificate's"
+    calls.append("restore_certificate_backup")
+    try:
+        client.restore_certificate_backup(b"not a backup")
+        raise AssertionError("a garbage backup was taken")
+    except HttpResponseError as e:
+        assert e.status_code == 400, e.status_code
+
     # Contacts.
     contact = CertificateContact(email="admin@example.com", name="Admin", phone="555")
     assert [c.email for c in client.set_contacts([contact])] == ["admin@example.com"]
