@@ -139,6 +139,7 @@ async fn run<S: Store>(config: Config, store: S, custody: Custody, threads: usiz
         issuers: app::NameLocks::default(),
     });
     tokio::spawn(provider::run(app.clone()));
+    tokio::spawn(provider::sweep(app.clone()));
     let acceptor = tls.as_ref().map(|(config, _)| tokio_rustls::TlsAcceptor::from(Arc::clone(config)));
     tracing::info!(
         %address,

@@ -152,3 +152,46 @@ fn issue<S: Store>(app: &Shared<S>, job: &Job, certificate: &mut Certificate) ->
         }
     }
 }
+
+/// How often deleted certificates past their purge date are removed.
+const SWEEP: Duration = Duration::from_secs(60);
+
+/// Purges, every [`SWEEP`], the deleted certificates whose scheduled purge
+/// date has come (the core already answers them as gone; this removes their
+/// data and keys), until the process stops.
+pub async fn sweep<S: Store>(app: Shared<S>) {
+    loop {
+        tokio::time::sleep(SWEEP).await;
+        match sweep_once(&app, now()).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged deleted certificates past their purge date"),
+            Err(error) => tracing::error!(%error, "sweeping deleted certificates"),
+        }
+    }
+}
+
+/// One pass over the deleted certificates, as of `at`; how many were purged.
+pub async fn sweep_once<S: Store>(app: &Shared<S>, at: time::OffsetDateTime) -> Result<usize, Unwritten> {
+    let mut after: Option<String> = None;
+    let mut purged = 0;
+    loop {
+        let page = app.store.list_certificates(true, after.as_deref(), 100).await?;
+        let Some((_, last)) = page.last() else { return Ok(purged) };
+        after = Some(last.name().as_str().to_owned());
+        for (_, listed) in page.iter().filter(|(_, c)| c.is_purged_at(at)) {
+            let name = listed.name().clone();
+            let _queued = app.names.lock(&name).await;
+            // Read again under the name's lock: a recovery may have won.
+            let Some((revision, certificate)) = app.store.load(&name).await? else { continue };
+            if !certificate.is_purged_at(at) {
+                continue;
+            }
+            let keys = pending_certificate::memory::MemoryKeyHolder::new();
+            match app.write_certificate(Some(&certificate), Some(revision), Certificate::new(name), &keys, at).await {
+                Ok(_) => purged += 1,
+                Err(Unwritten::Conflict) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

@@ -1,9 +1,14 @@
-//! The official Azure SDK for Python (`azure-keyvault-certificates` 4.12 from
-//! PyPI, in a virtualenv this test creates from `tests/sdk/requirements.txt`)
-//! drives the server over HTTPS, unmodified: `tests/sdk/sdk_e2e.py` for the
-//! operations, `tests/sdk/chains_e2e.py` for chains as the `openssl` command
-//! line and the `cryptography` package make them, at the `service` and the
-//! `verified` levels.
+//! The official Azure SDKs drive the server over HTTPS, unmodified.
+//!
+//! - Python (`azure-keyvault-certificates` 4.12, `-secrets`, `-keys` from
+//!   PyPI, in a virtualenv this test creates from `tests/sdk/requirements.txt`):
+//!   `tests/sdk/sdk_e2e.py` for the operations, `tests/sdk/lifecycle_e2e.py`
+//!   for a certificate's whole life, `tests/sdk/chains_e2e.py` for chains as
+//!   the `openssl` command line and the `cryptography` package make them, at
+//!   the `service` and the `verified` levels.
+//! - JavaScript (`@azure/keyvault-certificates`, `-secrets` from npm, installed
+//!   with `npm ci` from the committed lock file of `tests/sdk/js`, on the
+//!   machine's Node.js): `tests/sdk/js/lifecycle.mjs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::io::{BufRead, BufReader};
@@ -110,6 +115,54 @@ fn the_official_python_sdks_drive_a_certificates_whole_life() {
     let (_server, url, cert) = start(&data_dir, &[]);
     let stdout = run("lifecycle_e2e.py", &[&url, &cert]);
     assert!(stdout.contains("lifecycle calls exercised:"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// `tests/sdk/js` with its packages installed (`npm ci`, once per target
+/// directory and again when the lock file changes), outside the source tree.
+fn node_project() -> PathBuf {
+    static PROJECT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PROJECT
+        .get_or_init(|| {
+            let source = sdk_dir().join("js");
+            let project = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sdk-js");
+            std::fs::create_dir_all(&project).unwrap();
+            for file in ["package.json", "package-lock.json", "lifecycle.mjs"] {
+                std::fs::copy(source.join(file), project.join(file)).unwrap();
+            }
+            let lock = std::fs::read_to_string(source.join("package-lock.json")).unwrap();
+            let marker = project.join(".installed");
+            if std::fs::read_to_string(&marker).ok().as_deref() != Some(lock.as_str()) {
+                let installed = Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                    .current_dir(&project)
+                    .status()
+                    .expect("npm is not on the PATH");
+                assert!(installed.success(), "npm ci failed in {}", project.display());
+                std::fs::write(&marker, &lock).unwrap();
+            }
+            project
+        })
+        .clone()
+}
+
+#[test]
+fn the_official_javascript_sdk_drives_a_certificates_whole_life() {
+    let project = node_project();
+    let data_dir = scratch("js-data");
+    let (_server, url, cert) = start(&data_dir, &[]);
+    let output = Command::new("node")
+        .arg(project.join("lifecycle.mjs"))
+        .arg(&url)
+        .env("NODE_EXTRA_CA_CERTS", &cert)
+        .current_dir(&project)
+        .output()
+        .expect("node is not on the PATH");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(output.status.success(), "lifecycle.mjs failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("JavaScript SDK calls exercised:"), "{stdout}");
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
