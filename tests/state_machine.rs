@@ -63,8 +63,10 @@ fn policy(mode: Mode, name: &str) -> CertificatePolicy {
 }
 
 impl DomainSut {
+    /// The current request, deleted certificate or not (its provider still
+    /// answers it).
     fn current(&self, name: &CertificateName) -> Option<RequestId> {
-        self.vault.pending(name, None).ok().map(|p| p.request_id())
+        self.vault.load(name).and_then(|(_, c)| c.current_pending()).map(|p| p.request_id())
     }
 
     fn resolve(&self, index: usize, name: &CertificateName, request: RequestRef) -> Option<RequestId> {
@@ -83,9 +85,9 @@ impl DomainSut {
     }
 
     fn chain_for_pending(&self, name: &CertificateName) -> Vec<Vec<u8>> {
-        match self.vault.pending(name, None) {
-            Ok(p) => Pool::get().chain_for(p.csr().public_key()),
-            Err(_) => vec![Pool::get().ca_der().to_vec()],
+        match self.vault.load(name).and_then(|(_, c)| c.current_pending()) {
+            Some(p) => Pool::get().chain_for(p.csr().public_key()),
+            None => vec![Pool::get().ca_der().to_vec()],
         }
     }
 
@@ -161,6 +163,18 @@ impl DomainSut {
             Transition::GetCertificate { .. } => self.vault.certificate(&name, None).map(|_| 200),
             Transition::Tick { seconds } => {
                 self.now += time::Duration::seconds(i64::from(*seconds));
+                Ok(200)
+            }
+            Transition::DeleteCertificate { .. } => self.vault.delete(&name, now).map(|_| 200),
+            Transition::GetDeleted { .. } => match self.vault.load(&name) {
+                Some((_, c)) if !c.clone().at(now).is_empty() => c.check_deleted().map(|_| 200),
+                _ => Err(OperationError::DeletedCertificateNotFound { name: name.clone() }),
+            },
+            Transition::Recover { .. } => self.vault.recover(&name, now).map(|_| 200),
+            Transition::Purge { .. } => self.vault.purge(&name, now).map(|_| 204),
+            Transition::PastPurgeDate => {
+                self.now += time::Duration::days(i64::from(pending_certificate::conformance::model::RETENTION_DAYS) + 1);
+                self.vault.sweep(self.now);
                 Ok(200)
             }
         }

@@ -73,7 +73,27 @@ pub struct ModelName {
     pub placeholder: bool,
     /// How many requests were ever created for the name.
     pub requests: usize,
+    /// Whether the certificate is soft-deleted: it keeps its versions and
+    /// its pending object, answers none of the live routes, and refuses
+    /// every write but recover and purge.
+    pub deleted: bool,
 }
+
+impl ModelName {
+    /// Whether the name has a certificate (a version, or a placeholder).
+    pub fn exists(&self) -> bool {
+        self.placeholder || self.versions > 0
+    }
+
+    /// What a purge (or its date passing) leaves: nothing but the count of
+    /// requests, whose ids stay used.
+    fn purged(&mut self) {
+        *self = ModelName { requests: self.requests, ..ModelName::default() };
+    }
+}
+
+/// Days a deleted certificate is kept (the vault's default recovery).
+pub const RETENTION_DAYS: u32 = 90;
 
 /// What the model expects an operation to answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,6 +234,30 @@ pub enum Transition {
         /// Seconds.
         seconds: u32,
     },
+    /// `DELETE /certificates/{name}`.
+    DeleteCertificate {
+        /// Which name.
+        name: Index,
+    },
+    /// `GET /deletedcertificates/{name}`.
+    GetDeleted {
+        /// Which name.
+        name: Index,
+    },
+    /// `POST /deletedcertificates/{name}/recover`.
+    Recover {
+        /// Which name.
+        name: Index,
+    },
+    /// `DELETE /deletedcertificates/{name}`.
+    Purge {
+        /// Which name.
+        name: Index,
+    },
+    /// More than [`RETENTION_DAYS`] pass: every deleted certificate's purge
+    /// date comes. (The [`Tick`](Transition::Tick)s of one run add up to less
+    /// than the retention: at most 100 000 s each, fewer than 77 per run.)
+    PastPurgeDate,
 }
 
 impl Transition {
@@ -227,8 +271,12 @@ impl Transition {
             | Transition::Delete { name, .. }
             | Transition::Merge { name, .. }
             | Transition::Outcome { name, .. }
-            | Transition::GetCertificate { name } => Some(name.index(NAMES.len())),
-            Transition::Tick { .. } => None,
+            | Transition::GetCertificate { name }
+            | Transition::DeleteCertificate { name }
+            | Transition::GetDeleted { name }
+            | Transition::Recover { name }
+            | Transition::Purge { name } => Some(name.index(NAMES.len())),
+            Transition::Tick { .. } | Transition::PastPurgeDate => None,
         }
     }
 }
@@ -268,6 +316,11 @@ pub fn transition() -> BoxedStrategy<Transition> {
         4 => (any::<Index>(), outcome_ref, outcome).prop_map(|(name, request, kind)| Transition::Outcome { name, request, kind }),
         1 => any::<Index>().prop_map(|name| Transition::GetCertificate { name }),
         1 => (1u32..100_000).prop_map(|seconds| Transition::Tick { seconds }),
+        2 => any::<Index>().prop_map(|name| Transition::DeleteCertificate { name }),
+        1 => any::<Index>().prop_map(|name| Transition::GetDeleted { name }),
+        1 => any::<Index>().prop_map(|name| Transition::Recover { name }),
+        1 => any::<Index>().prop_map(|name| Transition::Purge { name }),
+        1 => Just(Transition::PastPurgeDate),
     ]
     .boxed()
 }
@@ -284,6 +337,31 @@ fn matches(pending: Option<&ModelPending>, request: RequestRef) -> bool {
 fn step(name: &mut ModelName, transition: &Transition) -> Expect {
     use ModelStatus::*;
     let in_progress = name.pending.as_ref().is_some_and(|p| p.status == InProgress);
+    // A deleted name refuses every write but recover and purge, and answers
+    // none of the live reads; a provider's outcome still reaches its request.
+    if name.deleted {
+        match transition {
+            Transition::Create { .. } | Transition::Import { .. } | Transition::Merge { .. } => {
+                return Expect::refused(409, "Conflict");
+            }
+            Transition::GetPending { .. } | Transition::Cancel { .. } | Transition::Delete { .. } => {
+                return Expect::refused(404, "PendingCertificateNotFound");
+            }
+            Transition::GetCertificate { .. } | Transition::DeleteCertificate { .. } => {
+                return Expect::refused(404, "CertificateNotFound");
+            }
+            Transition::GetDeleted { .. } => return Expect::ok(200),
+            Transition::Recover { .. } => {
+                name.deleted = false;
+                return Expect::ok(200);
+            }
+            Transition::Purge { .. } => {
+                name.purged();
+                return Expect::ok(204);
+            }
+            Transition::Outcome { .. } | Transition::Tick { .. } | Transition::PastPurgeDate => {}
+        }
+    }
     match transition {
         Transition::Create { mode, .. } => {
             if in_progress {
@@ -379,7 +457,17 @@ fn step(name: &mut ModelName, transition: &Transition) -> Expect {
                 Expect::refused(404, "CertificateNotFound")
             }
         }
-        Transition::Tick { .. } => Expect::ok(200),
+        Transition::Tick { .. } | Transition::PastPurgeDate => Expect::ok(200),
+        Transition::DeleteCertificate { .. } => {
+            if !name.exists() {
+                return Expect::refused(404, "CertificateNotFound");
+            }
+            name.deleted = true;
+            Expect::ok(200)
+        }
+        Transition::GetDeleted { .. } | Transition::Recover { .. } | Transition::Purge { .. } => {
+            Expect::refused(404, "CertificateNotFound")
+        }
     }
 }
 
@@ -400,6 +488,11 @@ impl ReferenceStateMachine for Model {
             Some(name) => step(name, transition),
             None => Expect::ok(200),
         };
+        if let Transition::PastPurgeDate = transition {
+            for name in state.names.iter_mut().filter(|n| n.deleted) {
+                name.purged();
+            }
+        }
         state
     }
 }

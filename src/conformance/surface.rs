@@ -71,6 +71,13 @@ pub trait Surface {
     fn advance(&mut self, seconds: u32) {
         let _ = seconds;
     }
+
+    /// Whether [`advance`](Self::advance) moves the surface's clock. Where it
+    /// cannot, a purge date coming is stood in for by purging every deleted
+    /// certificate, which leaves the same visible state.
+    fn moves_time(&self) -> bool {
+        false
+    }
 }
 
 /// The crate's own `rest` module in process, with keys in memory.
@@ -135,6 +142,10 @@ impl Surface for RestSurface {
                 body: serde_json::to_vec(&crate::wire::ErrorBody::from(&e)).unwrap_or_default(),
             },
         }
+    }
+
+    fn moves_time(&self) -> bool {
+        true
     }
 
     fn advance(&mut self, seconds: u32) {
@@ -223,6 +234,10 @@ pub struct NameView {
     pub pending: SurfaceResponse,
     /// The certificate's response.
     pub certificate: SurfaceResponse,
+    /// The deleted certificate's response.
+    pub deleted: SurfaceResponse,
+    /// The listing of its versions.
+    pub versions: SurfaceResponse,
 }
 
 /// What the harness tracks of a surface beyond the model: the ids it issued.
@@ -239,6 +254,10 @@ pub struct Harness<S> {
     pub cancellation: HashMap<String, bool>,
     /// (status, code) seen for each code.
     pub codes: HashMap<String, Vec<u16>>,
+    /// The CSR's key of each request id, as its create answered it (a
+    /// deleted name's pending object is not shown, and its provider still
+    /// answers it).
+    pub csr_keys: HashMap<String, Vec<u8>>,
 }
 
 const API: &str = "api-version=7.5";
@@ -257,6 +276,7 @@ impl<S: Surface> Harness<S> {
             modes: HashMap::new(),
             cancellation: HashMap::new(),
             codes: HashMap::new(),
+            csr_keys: HashMap::new(),
         }
     }
 
@@ -295,7 +315,9 @@ impl<S: Surface> Harness<S> {
             .map(|name| {
                 let pending = self.surface.call("GET", &format!("/certificates/{name}/pending?{API}"), b"");
                 let certificate = self.surface.call("GET", &format!("/certificates/{name}?{API}"), b"");
-                NameView { pending, certificate }
+                let deleted = self.surface.call("GET", &format!("/deletedcertificates/{name}?{API}"), b"");
+                let versions = self.surface.call("GET", &format!("/certificates/{name}/versions?{API}"), b"");
+                NameView { pending, certificate, deleted, versions }
             })
             .collect()
     }
@@ -318,6 +340,10 @@ impl<S: Surface> Harness<S> {
                 if response.status == 202 {
                     let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
                     let id = body["request_id"].as_str().unwrap_or_default().to_owned();
+                    let csr = body["csr"].as_str().and_then(|c| STANDARD.decode(c).ok());
+                    if let Some(key) = csr.and_then(|der| Csr::from_der(&der).ok()) {
+                        self.csr_keys.insert(id.clone(), key.public_key().to_vec());
+                    }
                     self.modes.insert(id.clone(), *mode);
                     self.history[index].push(id.clone());
                     self.current[index] = Some(id);
@@ -372,7 +398,7 @@ impl<S: Surface> Harness<S> {
                         ProviderOutcome::SelfSigned
                     }
                     OutcomeKind::Issued => {
-                        let key = self.csr_key(name);
+                        let key = self.csr_keys.get(&id).cloned();
                         let key = key.filter(|_| self.current[index].as_deref() == Some(id.as_str()));
                         ProviderOutcome::Issued {
                             x5c: key
@@ -395,6 +421,38 @@ impl<S: Surface> Harness<S> {
             Transition::GetCertificate { .. } => self.surface.call("GET", &format!("/certificates/{name}?{API}"), b""),
             Transition::Tick { seconds } => {
                 self.surface.advance(*seconds);
+                SurfaceResponse { status: 200, body: b"{}".to_vec() }
+            }
+            Transition::DeleteCertificate { .. } => {
+                self.surface.call("DELETE", &format!("/certificates/{name}?{API}"), b"")
+            }
+            Transition::GetDeleted { .. } => {
+                self.surface.call("GET", &format!("/deletedcertificates/{name}?{API}"), b"")
+            }
+            Transition::Recover { .. } => {
+                self.surface.call("POST", &format!("/deletedcertificates/{name}/recover?{API}"), b"")
+            }
+            Transition::Purge { .. } => {
+                let response = self.surface.call("DELETE", &format!("/deletedcertificates/{name}?{API}"), b"");
+                if response.status == 204 {
+                    self.current[index] = None;
+                }
+                response
+            }
+            Transition::PastPurgeDate => {
+                for (i, other) in NAMES.iter().enumerate() {
+                    let deleted = self.surface.call("GET", &format!("/deletedcertificates/{other}?{API}"), b"");
+                    if deleted.status == 200 {
+                        self.current[i] = None;
+                    }
+                }
+                if self.surface.moves_time() {
+                    self.surface.advance((super::model::RETENTION_DAYS + 1) * 86_400);
+                } else {
+                    for other in NAMES {
+                        self.surface.call("DELETE", &format!("/deletedcertificates/{other}?{API}"), b"");
+                    }
+                }
                 SurfaceResponse { status: 200, body: b"{}".to_vec() }
             }
         }
@@ -443,6 +501,23 @@ impl<S: Surface> Harness<S> {
         for (index, name) in NAMES.iter().enumerate() {
             let expected = &model.names[index];
             let (status, body) = self.pending_body(name);
+            let deleted = self.surface.call("GET", &format!("/deletedcertificates/{name}?{API}"), b"");
+            assert_eq!(deleted.status, if expected.deleted { 200 } else { 404 }, "{name}: get deleted certificate");
+            // No version is lost but by a purge: the live listing has each
+            // one (and the placeholder); a deleted name's, none.
+            let versions = self.surface.call("GET", &format!("/certificates/{name}/versions?{API}"), b"");
+            let versions: Value = serde_json::from_slice(&versions.body).unwrap_or(Value::Null);
+            let listed = versions["value"].as_array().map_or(0, Vec::len);
+            let live = if expected.deleted { 0 } else { expected.versions + usize::from(expected.placeholder) };
+            if live <= crate::rest::MAX_PAGE {
+                assert_eq!(listed, live, "{name}: versions listed {versions}");
+            }
+            if expected.deleted {
+                assert_eq!(status, 404, "{name}: a deleted name's pending object is not shown; {body}");
+                let certificate = self.surface.call("GET", &format!("/certificates/{name}?{API}"), b"");
+                assert_eq!(certificate.status, 404, "{name}: a deleted certificate is not shown");
+                continue;
+            }
             match &expected.pending {
                 None => assert_eq!(status, 404, "{name}: the model has no pending object; the surface answered {body}"),
                 Some(pending) => {
