@@ -514,8 +514,10 @@ impl Certificate {
         }
         let deleted_date = now.unix_timestamp();
         let days = i64::from(recovery.days);
-        self.deleted =
-            Some(Deletion { deleted_date, scheduled_purge_date: deleted_date.saturating_add(days.saturating_mul(86_400)) });
+        self.deleted = Some(Deletion {
+            deleted_date,
+            scheduled_purge_date: deleted_date.saturating_add(days.saturating_mul(86_400)),
+        });
         Ok(())
     }
 

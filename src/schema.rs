@@ -127,10 +127,7 @@ pub(crate) const RESTORE: Shape = Shape::Object { members: &[("value", Shape::St
 /// `Contacts`.
 pub(crate) const CONTACTS: Shape = object(&[
     ("id", Shape::String),
-    (
-        "contacts",
-        Shape::Array(&object(&[("email", Shape::String), ("name", Shape::String), ("phone", Shape::String)])),
-    ),
+    ("contacts", Shape::Array(&object(&[("email", Shape::String), ("name", Shape::String), ("phone", Shape::String)]))),
 ]);
 
 /// `CertificateOperationUpdateParameter`.

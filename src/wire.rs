@@ -131,7 +131,8 @@ pub struct ErrorBody {
 
 impl From<&OperationError> for ErrorBody {
     fn from(error: &OperationError) -> Self {
-        let innererror = error.inner_code().map(|code| Box::new(InnerError { code: code.to_owned(), message: String::new() }));
+        let innererror =
+            error.inner_code().map(|code| Box::new(InnerError { code: code.to_owned(), message: String::new() }));
         ErrorBody { error: ErrorDetail { code: error.code().to_owned(), message: error.message(), innererror } }
     }
 }

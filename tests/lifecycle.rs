@@ -7,10 +7,10 @@
 mod support;
 
 use base64::Engine as _;
-use rcgen::PublicKeyData as _;
 use pending_certificate::memory::MemoryKeyHolder;
 use pending_certificate::rest::{self, Request};
 use pending_certificate::{Effect, Recovery, RecoveryLevel, SequentialIds, Vault, VaultUrl};
+use rcgen::PublicKeyData as _;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
@@ -95,7 +95,11 @@ impl Rig {
             &mut self.keys,
             &mut self.ids,
             self.now,
-            Request { method, target: &format!("{target}{}{API}", if target.contains('?') { '&' } else { '?' }), body: &bytes },
+            Request {
+                method,
+                target: &format!("{target}{}{API}", if target.contains('?') { '&' } else { '?' }),
+                body: &bytes,
+            },
         );
         self.effects.extend(handled.effects);
         let response = handled.response;
@@ -164,7 +168,8 @@ fn listings_page_in_name_order_and_the_links_lead_through_every_name() {
     }
     rig.manual("f6");
     let (ids, pages) = all_pages(&mut rig, "/certificates?maxresults=2");
-    let expected: Vec<String> = ["a1", "b2", "c3", "d4", "e5"].iter().map(|n| format!("{VAULT}/certificates/{n}")).collect();
+    let expected: Vec<String> =
+        ["a1", "b2", "c3", "d4", "e5"].iter().map(|n| format!("{VAULT}/certificates/{n}")).collect();
     assert_eq!(ids, expected, "a name with only a pending request is left out without includePending");
     assert!(pages >= 3, "{pages} pages");
     let (ids, _) = all_pages(&mut rig, "/certificates?maxresults=4&includePending=true");
@@ -201,7 +206,8 @@ fn versions_are_listed_oldest_first_and_a_name_without_any_has_an_empty_page() {
     let second = rig.issued("c1");
     let third = rig.issued("c1");
     let (ids, pages) = all_pages(&mut rig, "/certificates/c1/versions?maxresults=1");
-    let expected: Vec<String> = [&first, &second, &third].iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect();
+    let expected: Vec<String> =
+        [&first, &second, &third].iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(ids, expected);
     assert_eq!(pages, 3);
     let never = rig.call("GET", "/certificates/never/versions", None);
@@ -217,7 +223,11 @@ fn the_policy_is_read_and_updated_section_by_section() {
     assert_eq!(policy.status, 200);
     assert_eq!(policy.body["id"], format!("{VAULT}/certificates/c1/policy"));
     assert_eq!(policy.body["issuer"]["name"], "Self");
-    let updated = rig.call("PATCH", "/certificates/c1/policy", Some(json!({"x509_props": {"subject": "CN=other", "validity_months": 6}, "id": "ignored"})));
+    let updated = rig.call(
+        "PATCH",
+        "/certificates/c1/policy",
+        Some(json!({"x509_props": {"subject": "CN=other", "validity_months": 6}, "id": "ignored"})),
+    );
     assert_eq!(updated.status, 200, "{}", updated.body);
     assert_eq!(updated.body["x509_props"]["subject"], "CN=other");
     assert_eq!(updated.body["x509_props"]["validity_months"], 6);
@@ -226,11 +236,19 @@ fn the_policy_is_read_and_updated_section_by_section() {
     assert_eq!(updated.body["id"], format!("{VAULT}/certificates/c1/policy"));
     assert_eq!(rig.call("GET", "/certificates/c1/policy", None).body, updated.body);
     // Checked as a create's: refused whole, nothing changed.
-    let refused = rig.call("PATCH", "/certificates/c1/policy", Some(json!({"x509_props": {"subject": "CN=x", "validity_months": 0}})));
+    let refused = rig.call(
+        "PATCH",
+        "/certificates/c1/policy",
+        Some(json!({"x509_props": {"subject": "CN=x", "validity_months": 0}})),
+    );
     assert_eq!(refused.code(), (400, "BadParameter"));
     assert_eq!(rig.call("GET", "/certificates/never/policy", None).code(), (404, "CertificateNotFound"));
     // The next create takes the policy as updated.
-    assert_eq!(rig.call("POST", "/certificates/c1/create", Some(json!({"policy": {"x509_props": {"subject": "CN=x"}}}))).status, 202);
+    assert_eq!(
+        rig.call("POST", "/certificates/c1/create", Some(json!({"policy": {"x509_props": {"subject": "CN=x"}}})))
+            .status,
+        202
+    );
     assert_eq!(rig.call("GET", "/certificates/c1/pending", None).body["issuer"]["name"], "Unknown");
 }
 
@@ -278,14 +296,18 @@ fn a_deleted_certificate_is_recoverable_until_purged_and_refuses_everything_else
     assert!(deleted.body.get("policy").is_some());
     // Gone from the live routes.
     assert_eq!(rig.call("GET", "/certificates/c1", None).code(), (404, "CertificateNotFound"));
-    assert_eq!(rig.call("GET", &format!("/certificates/c1/{}", version_of(&bundle)), None).code(), (404, "CertificateNotFound"));
+    assert_eq!(
+        rig.call("GET", &format!("/certificates/c1/{}", version_of(&bundle)), None).code(),
+        (404, "CertificateNotFound")
+    );
     assert_eq!(rig.call("GET", "/certificates/c1/policy", None).code(), (404, "CertificateNotFound"));
     assert_eq!(rig.call("DELETE", "/certificates/c1", None).code(), (404, "CertificateNotFound"));
     assert_eq!(rig.call("GET", "/secrets/c1", None).code(), (404, "SecretNotFound"));
     assert_eq!(rig.call("GET", "/certificates/c1/versions", None).body["value"], json!([]));
     assert_eq!(all_pages(&mut rig, "/certificates").0, Vec::<String>::new());
     // The name cannot be reused, in the service's words.
-    let create = rig.call("POST", "/certificates/c1/create", Some(json!({"policy": {"x509_props": {"subject": "CN=x"}}})));
+    let create =
+        rig.call("POST", "/certificates/c1/create", Some(json!({"policy": {"x509_props": {"subject": "CN=x"}}})));
     assert_eq!(create.code(), (409, "Conflict"));
     assert_eq!(
         create.body["error"]["message"],
@@ -319,7 +341,11 @@ fn a_deleted_certificate_is_recoverable_until_purged_and_refuses_everything_else
     assert_eq!(rig.call("GET", "/deletedcertificates/c1", None).code(), (404, "CertificateNotFound"));
     assert_eq!(rig.call("DELETE", "/deletedcertificates/c1", None).code(), (404, "CertificateNotFound"));
     assert!(rig.vault.load(&support::name("c1")).is_none_or(|(_, c)| c.is_empty()), "a purged name leaves no trace");
-    assert_eq!(rig.call("POST", "/certificates/c1/create", Some(json!({"policy": {"x509_props": {"subject": "CN=x"}}}))).status, 202);
+    assert_eq!(
+        rig.call("POST", "/certificates/c1/create", Some(json!({"policy": {"x509_props": {"subject": "CN=x"}}})))
+            .status,
+        202
+    );
 }
 
 #[test]
@@ -331,7 +357,10 @@ fn a_certificate_deleted_while_its_request_is_in_progress_keeps_it_and_gets_it_b
     assert_eq!(deleted.body["pending"]["id"], format!("{VAULT}/certificates/c1/pending"));
     assert!(deleted.body.get("cer").is_none(), "the placeholder has no certificate");
     assert_eq!(rig.call("GET", "/certificates/c1/pending", None).code(), (404, "PendingCertificateNotFound"));
-    assert_eq!(rig.call("PATCH", "/certificates/c1/pending", Some(json!({"cancellation_requested": true}))).code().0, 404);
+    assert_eq!(
+        rig.call("PATCH", "/certificates/c1/pending", Some(json!({"cancellation_requested": true}))).code().0,
+        404
+    );
     let csr = rig.vault.load(&support::name("c1")).unwrap().1.current_pending().unwrap().csr().clone();
     let leaf = support::Ca::p256("Merge CA").sign_csr(&csr, "c1");
     let merge = json!({"x5c": [support::b64(&leaf)]});
@@ -344,7 +373,8 @@ fn a_certificate_deleted_while_its_request_is_in_progress_keeps_it_and_gets_it_b
 
 #[test]
 fn past_its_purge_date_a_deleted_certificate_is_gone_and_its_name_free() {
-    let vault = Vault::new(VaultUrl::new(VAULT).unwrap()).with_recovery(Recovery { level: RecoveryLevel::CustomizedRecoverablePurgeable, days: 7 });
+    let vault = Vault::new(VaultUrl::new(VAULT).unwrap())
+        .with_recovery(Recovery { level: RecoveryLevel::CustomizedRecoverablePurgeable, days: 7 });
     let mut rig = Rig::with(vault);
     rig.issued("c1");
     rig.issued("c2");
@@ -359,13 +389,18 @@ fn past_its_purge_date_a_deleted_certificate_is_gone_and_its_name_free() {
     assert_eq!(rig.call("POST", "/deletedcertificates/c1/recover", None).code().0, 404);
     assert_eq!(rig.vault.sweep(rig.now), 1);
     assert!(rig.vault.load(&support::name("c1")).is_some_and(|(_, c)| c.is_empty()));
-    assert_eq!(rig.call("POST", "/certificates/c1/create", Some(json!({"policy": {"x509_props": {"subject": "CN=x"}}}))).status, 202);
+    assert_eq!(
+        rig.call("POST", "/certificates/c1/create", Some(json!({"policy": {"x509_props": {"subject": "CN=x"}}})))
+            .status,
+        202
+    );
     assert_eq!(rig.call("GET", "/certificates/c2", None).status, 200, "other names are untouched");
 }
 
 #[test]
 fn a_purgeable_vault_deletes_for_good_and_a_protected_one_refuses_purge() {
-    let vault = Vault::new(VaultUrl::new(VAULT).unwrap()).with_recovery(Recovery { level: RecoveryLevel::Purgeable, days: 90 });
+    let vault =
+        Vault::new(VaultUrl::new(VAULT).unwrap()).with_recovery(Recovery { level: RecoveryLevel::Purgeable, days: 90 });
     let mut rig = Rig::with(vault);
     let bundle = rig.issued("c1");
     let deleted = rig.call("DELETE", "/certificates/c1", None);
@@ -373,9 +408,14 @@ fn a_purgeable_vault_deletes_for_good_and_a_protected_one_refuses_purge() {
     assert!(deleted.body.get("recoveryId").is_none());
     assert_eq!(deleted.body["id"], bundle["id"]);
     assert_eq!(rig.call("GET", "/deletedcertificates/c1", None).code().0, 404);
-    assert_eq!(rig.call("POST", "/certificates/c1/create", Some(json!({"policy": {"x509_props": {"subject": "CN=x"}}}))).status, 202);
+    assert_eq!(
+        rig.call("POST", "/certificates/c1/create", Some(json!({"policy": {"x509_props": {"subject": "CN=x"}}})))
+            .status,
+        202
+    );
 
-    let vault = Vault::new(VaultUrl::new(VAULT).unwrap()).with_recovery(Recovery { level: RecoveryLevel::Recoverable, days: 90 });
+    let vault = Vault::new(VaultUrl::new(VAULT).unwrap())
+        .with_recovery(Recovery { level: RecoveryLevel::Recoverable, days: 90 });
     let mut rig = Rig::with(vault);
     rig.issued("c1");
     assert_eq!(rig.call("DELETE", "/certificates/c1", None).status, 200);
@@ -407,7 +447,15 @@ fn the_secret_holds_the_private_key_of_the_certificate_as_pkcs12_or_pem() {
     assert_eq!(rig.call("GET", &format!("/secrets/c1/{}", "0".repeat(32)), None).code(), (404, "SecretNotFound"));
 
     // PEM once the policy says so: the key first, then the certificate.
-    assert_eq!(rig.call("PATCH", "/certificates/c1/policy", Some(json!({"secret_props": {"contentType": "application/x-pem-file"}}))).status, 200);
+    assert_eq!(
+        rig.call(
+            "PATCH",
+            "/certificates/c1/policy",
+            Some(json!({"secret_props": {"contentType": "application/x-pem-file"}}))
+        )
+        .status,
+        200
+    );
     let pem = rig.call("GET", "/secrets/c1", None);
     assert_eq!(pem.body["contentType"], "application/x-pem-file");
     let text = pem.body["value"].as_str().unwrap();
@@ -460,7 +508,8 @@ fn issuers_are_listed_in_pages() {
         assert_eq!(rig.call("PUT", &format!("/certificates/issuers/{name}"), Some(body)).status, 200);
     }
     let (ids, pages) = all_pages(&mut rig, "/certificates/issuers?maxresults=2");
-    let expected: Vec<String> = ["i1", "i2", "i3"].iter().map(|n| format!("{VAULT}/certificates/issuers/{n}")).collect();
+    let expected: Vec<String> =
+        ["i1", "i2", "i3"].iter().map(|n| format!("{VAULT}/certificates/issuers/{n}")).collect();
     assert_eq!((ids, pages), (expected, 2));
     let page = rig.call("GET", "/certificates/issuers", None);
     assert_eq!(page.body["value"][0], json!({"id": format!("{VAULT}/certificates/issuers/i1"), "provider": "Test"}));
@@ -501,7 +550,11 @@ fn a_backup_restores_the_same_certificate_with_its_keys_and_nothing_else_is_take
     assert_eq!(restored.body["id"], latest["id"]);
     assert!(restored.body.get("pending").is_none());
     let restored_aggregate = rig.vault.load(&support::name("c1")).unwrap().1.clone();
-    assert_eq!(restored_aggregate, before.restored(), "a backup restores to an equal aggregate, without its pending object");
+    assert_eq!(
+        restored_aggregate,
+        before.restored(),
+        "a backup restores to an equal aggregate, without its pending object"
+    );
     assert_eq!(all_pages(&mut rig, "/certificates/c1/versions").0.len(), 2);
     assert_eq!(rig.call("GET", "/secrets/c1", None).status, 200, "the restored key is held again");
     assert_eq!(rig.call("POST", "/certificates/never/backup", None).code(), (404, "CertificateNotFound"));

@@ -173,7 +173,8 @@ impl DomainSut {
             Transition::Recover { .. } => self.vault.recover(&name, now).map(|_| 200),
             Transition::Purge { .. } => self.vault.purge(&name, now).map(|_| 204),
             Transition::PastPurgeDate => {
-                self.now += time::Duration::days(i64::from(pending_certificate::conformance::model::RETENTION_DAYS) + 1);
+                self.now +=
+                    time::Duration::days(i64::from(pending_certificate::conformance::model::RETENTION_DAYS) + 1);
                 self.vault.sweep(self.now);
                 Ok(200)
             }

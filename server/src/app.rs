@@ -265,7 +265,12 @@ impl<S: Store> App<S> {
 
     /// Reads the private key of `name` behind `spki` back from the store
     /// into `holder`.
-    pub async fn load_key(&self, holder: &mut MemoryKeyHolder, name: &CertificateName, spki: &[u8]) -> Result<(), Unwritten> {
+    pub async fn load_key(
+        &self,
+        holder: &mut MemoryKeyHolder,
+        name: &CertificateName,
+        spki: &[u8],
+    ) -> Result<(), Unwritten> {
         let sealed = self
             .store
             .key(name, spki)

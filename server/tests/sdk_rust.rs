@@ -14,10 +14,10 @@ use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequest
 use azure_core::http::{ClientOptions, Transport};
 use azure_security_keyvault_certificates::models::{
     CertificateAttributes, CertificateClientListCertificatePropertiesOptions,
-    CertificateClientListCertificatePropertiesVersionsOptions, CertificateClientListDeletedCertificatePropertiesOptions,
-    CertificatePolicy, Contact, Contacts, CreateCertificateParameters, IssuerParameters, MergeCertificateParameters,
-    RestoreCertificateParameters, SetIssuerParameters, UpdateCertificatePropertiesParameters,
-    X509CertificateProperties,
+    CertificateClientListCertificatePropertiesVersionsOptions,
+    CertificateClientListDeletedCertificatePropertiesOptions, CertificatePolicy, Contact, Contacts,
+    CreateCertificateParameters, IssuerParameters, MergeCertificateParameters, RestoreCertificateParameters,
+    SetIssuerParameters, UpdateCertificatePropertiesParameters, X509CertificateProperties,
 };
 use azure_security_keyvault_certificates::{CertificateClient, CertificateClientOptions, ResourceExt};
 use common::Server;
@@ -35,10 +35,8 @@ impl TokenCredential for StaticCredential {
 
 fn client(server: &Server) -> CertificateClient {
     let pem = std::fs::read(server.certificate.as_ref().unwrap()).unwrap();
-    let http = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
-        .build()
-        .unwrap();
+    let http =
+        reqwest::Client::builder().add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap()).build().unwrap();
     let options = CertificateClientOptions {
         client_options: ClientOptions { transport: Some(Transport::new(Arc::new(http))), ..Default::default() },
         verify_challenge_resource: Some(false),
@@ -137,7 +135,8 @@ async fn the_official_rust_sdk_drives_a_certificates_whole_life() {
         .map(|c| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, c.as_str().unwrap()).unwrap())
         .collect();
     let merge = MergeCertificateParameters { x509_certificates: Some(x5c), ..Default::default() };
-    let merged = client.merge_certificate("rs-manual", merge.try_into().unwrap(), None).await.unwrap().into_model().unwrap();
+    let merged =
+        client.merge_certificate("rs-manual", merge.try_into().unwrap(), None).await.unwrap().into_model().unwrap();
     assert!(merged.cer.is_some());
     calls.push("merge_certificate");
 
@@ -150,7 +149,8 @@ async fn the_official_rust_sdk_drives_a_certificates_whole_life() {
     }
     assert_eq!(names, ["rs-a", "rs-b", "rs-issued", "rs-manual"]);
     calls.push("list_certificate_properties");
-    let options = CertificateClientListCertificatePropertiesVersionsOptions { maxresults: Some(1), ..Default::default() };
+    let options =
+        CertificateClientListCertificatePropertiesVersionsOptions { maxresults: Some(1), ..Default::default() };
     let versions: Vec<_> =
         client.list_certificate_properties_versions("rs-a", Some(options)).unwrap().try_collect().await.unwrap();
     assert_eq!(versions.len(), 2);
@@ -187,7 +187,8 @@ async fn the_official_rust_sdk_drives_a_certificates_whole_life() {
     let again = client.get_deleted_certificate("rs-a", None).await.unwrap().into_model().unwrap();
     assert_eq!(again.recovery_id, deleted.recovery_id);
     calls.push("get_deleted_certificate");
-    let options = CertificateClientListDeletedCertificatePropertiesOptions { maxresults: Some(1), ..Default::default() };
+    let options =
+        CertificateClientListDeletedCertificatePropertiesOptions { maxresults: Some(1), ..Default::default() };
     let listed: Vec<_> =
         client.list_deleted_certificate_properties(Some(options)).unwrap().try_collect().await.unwrap();
     assert_eq!(listed.len(), 1);

@@ -388,8 +388,13 @@ async fn replicas_on_one_database_share_the_revision_check_and_the_leases() {
     // One row per migration, however many replicas started.
     let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
-    let versions: Vec<i32> =
-        client.query("SELECT version FROM schema_migrations ORDER BY version", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    let versions: Vec<i32> = client
+        .query("SELECT version FROM schema_migrations ORDER BY version", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     assert_eq!(versions, [1, 2]);
     // A database whose schema is newer than this server's is refused.
     client.execute("INSERT INTO schema_migrations (version) VALUES (999)", &[]).await.unwrap();

@@ -3,9 +3,9 @@
 
 use crate::backup::Backup;
 use crate::certificate::{Certificate, CertificateVersion, VersionUpdate};
-use crate::keys::KeyHolder;
 use crate::error::OperationError;
 use crate::ids::VersionId;
+use crate::keys::KeyHolder;
 use crate::name::CertificateName;
 use crate::policy::CertificatePolicy;
 use crate::vault::Revision;
@@ -141,7 +141,8 @@ pub(super) fn update(
 ) -> Result<Decision, RestError> {
     let version = version_id(name, version)?;
     let (expected, mut certificate) = aggregate(loaded, name);
-    let update = VersionUpdate { enabled: params.attributes.as_ref().and_then(|a| a.enabled), tags: params.tags.clone() };
+    let update =
+        VersionUpdate { enabled: params.attributes.as_ref().and_then(|a| a.enabled), tags: params.tags.clone() };
     // Checked before anything changes: a refused policy changes nothing.
     certificate.certificate(version)?;
     if let Some(policy) = &params.policy {

@@ -20,7 +20,10 @@ pub(super) fn list(cx: &Context<'_>, page: &PageQuery, loaded: Loaded) -> Result
     let value: Vec<IssuerItem> = loaded
         .issuers
         .iter()
-        .map(|(name, issuer)| IssuerItem { id: cx.settings.url.issuer_id(name), provider: Some(issuer.provider.clone()) })
+        .map(|(name, issuer)| IssuerItem {
+            id: cx.settings.url.issuer_id(name),
+            provider: Some(issuer.provider.clone()),
+        })
         .collect();
     Ok(Decision::answer(Response::json(200, &ListResult { value, next_link })))
 }

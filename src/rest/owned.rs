@@ -109,7 +109,8 @@ pub(super) fn key(
     if found.is_placeholder() || !found.enabled() {
         return Err(RestError::Disabled { what: "key" });
     }
-    let mut jwk = JsonWebKey::from_spki(found.public_key()).map_err(|e| crate::keys::KeyHolderError::Rejected(e.to_string()))?;
+    let mut jwk =
+        JsonWebKey::from_spki(found.public_key()).map_err(|e| crate::keys::KeyHolderError::Rejected(e.to_string()))?;
     jwk.kid = Some(cx.settings.url.key_id(name, found.version()));
     jwk.key_ops = key_ops(&certificate, jwk.kty == "EC");
     let bundle = KeyBundle {

@@ -5,8 +5,8 @@
 use crate::ids::RequestId;
 use crate::limits;
 use crate::name::{CertificateName, IssuerName};
-use crate::schema;
 use crate::policy::CertificatePolicy;
+use crate::schema;
 use crate::wire::{
     CertificateCreateParameters, CertificateImportParameters, CertificateMergeParameters, CertificateUpdateParameters,
     Contacts,

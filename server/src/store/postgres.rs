@@ -31,7 +31,7 @@ use super::{Job, JobChange, JobKind, NameWrite, Store, StoreError, WriteError};
 const MIGRATIONS: &[(i32, &str)] = &[
     (
         1,
-    "CREATE SEQUENCE revisions;
+        "CREATE SEQUENCE revisions;
      CREATE TABLE aggregates (
          name text PRIMARY KEY,
          revision bigint NOT NULL,
@@ -80,7 +80,8 @@ const UPDATE: &str = "UPDATE aggregates SET revision = nextval('revisions'), bod
                       WHERE name = $1 AND revision = $3 RETURNING revision";
 const LIST: &str = "SELECT revision, body FROM aggregates WHERE deleted = $1 AND ($2::text IS NULL OR name > $2) \
                     ORDER BY name LIMIT $3";
-const ISSUERS_LIST: &str = "SELECT name, body FROM issuers WHERE ($1::text IS NULL OR name > $1) ORDER BY name LIMIT $2";
+const ISSUERS_LIST: &str =
+    "SELECT name, body FROM issuers WHERE ($1::text IS NULL OR name > $1) ORDER BY name LIMIT $2";
 const META_GET: &str = "SELECT value FROM meta WHERE key = $1";
 const META_SET: &str =
     "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value";
