@@ -193,9 +193,10 @@ impl Vault {
     fn write<T>(
         &mut self,
         name: &CertificateName,
+        now: OffsetDateTime,
         f: impl FnOnce(&mut Certificate) -> Result<T, OperationError>,
     ) -> Result<T, OperationError> {
-        write_entry(&mut self.entries, name, f)
+        write_entry(&mut self.entries, name, now, f)
     }
 
     /// [`Certificate::create`], refusing an issuer that is not registered.
@@ -207,7 +208,7 @@ impl Vault {
         ids: &mut impl IdGenerator,
     ) -> Result<Option<Effect>, OperationError> {
         self.check_create(name, &request.policy)?;
-        self.write(name, |c| c.create(request, now, ids))
+        self.write(name, now, |c| c.create(request, now, ids))
     }
 
     /// Whether a create of `name` under `policy` would be accepted: the
@@ -248,7 +249,7 @@ impl Vault {
         ids: &mut impl IdGenerator,
     ) -> Result<VersionId, OperationError> {
         let options = &self.settings.chain_options;
-        write_entry(&mut self.entries, name, |c| c.import(x5c, leaf_key, policy, options, now, ids))
+        write_entry(&mut self.entries, name, now, |c| c.import(x5c, leaf_key, policy, options, now, ids))
     }
 
     /// [`Certificate::pending`].
@@ -271,7 +272,7 @@ impl Vault {
         cancellation_requested: bool,
         now: OffsetDateTime,
     ) -> Result<Option<Effect>, OperationError> {
-        self.write(name, |c| c.update_pending(request_id, cancellation_requested, now))
+        self.write(name, now, |c| c.update_pending(request_id, cancellation_requested, now))
     }
 
     /// [`Certificate::request_cancellation`].
@@ -291,7 +292,7 @@ impl Vault {
         request_id: Option<RequestId>,
         now: OffsetDateTime,
     ) -> Result<(PendingCertificate, Option<Effect>), OperationError> {
-        self.write(name, |c| c.delete_pending(request_id, now))
+        self.write(name, now, |c| c.delete_pending(request_id, now))
     }
 
     /// [`Certificate::merge`].
@@ -303,7 +304,7 @@ impl Vault {
         ids: &mut impl IdGenerator,
     ) -> Result<VersionId, OperationError> {
         let options = &self.settings.chain_options;
-        write_entry(&mut self.entries, name, |c| c.merge(x5c, options, now, ids))
+        write_entry(&mut self.entries, name, now, |c| c.merge(x5c, options, now, ids))
     }
 
     /// [`Certificate::issued`].
@@ -316,7 +317,7 @@ impl Vault {
         ids: &mut impl IdGenerator,
     ) -> Result<Issued, OperationError> {
         let options = &self.settings.chain_options;
-        write_entry(&mut self.entries, name, |c| c.issued(request_id, x5c, options, now, ids))
+        write_entry(&mut self.entries, name, now, |c| c.issued(request_id, x5c, options, now, ids))
     }
 
     /// [`Certificate::sign_self`].
@@ -329,7 +330,7 @@ impl Vault {
         ids: &mut impl IdGenerator,
     ) -> Result<Issued, OperationError> {
         let options = &self.settings.chain_options;
-        write_entry(&mut self.entries, name, |c| c.sign_self(request_id, keys, options, now, ids))
+        write_entry(&mut self.entries, name, now, |c| c.sign_self(request_id, keys, options, now, ids))
     }
 
     /// [`Certificate::failed`].
@@ -340,7 +341,7 @@ impl Vault {
         failure: Failure,
         now: OffsetDateTime,
     ) -> Result<(), OperationError> {
-        self.write(name, |c| c.failed(request_id, failure, now))
+        self.write(name, now, |c| c.failed(request_id, failure, now))
     }
 
     /// [`Certificate::cancelled`].
@@ -350,7 +351,7 @@ impl Vault {
         request_id: RequestId,
         now: OffsetDateTime,
     ) -> Result<(), OperationError> {
-        self.write(name, |c| c.cancelled(request_id, now))
+        self.write(name, now, |c| c.cancelled(request_id, now))
     }
 
     /// [`Certificate::certificate`].
@@ -393,18 +394,18 @@ impl Vault {
     /// [`Certificate::delete`] with the vault's recovery settings.
     pub fn delete(&mut self, name: &CertificateName, now: OffsetDateTime) -> Result<(), OperationError> {
         let recovery = self.settings.recovery;
-        self.write(name, |c| c.delete(&recovery, now))
+        self.write(name, now, |c| c.delete(&recovery, now))
     }
 
     /// [`Certificate::recover`].
     pub fn recover(&mut self, name: &CertificateName, now: OffsetDateTime) -> Result<(), OperationError> {
-        self.write(name, |c| c.recover(now))
+        self.write(name, now, |c| c.recover(now))
     }
 
     /// [`Certificate::purge`] with the vault's recovery settings.
     pub fn purge(&mut self, name: &CertificateName, now: OffsetDateTime) -> Result<(), OperationError> {
         let recovery = self.settings.recovery;
-        self.write(name, |c| c.purge(&recovery, now))
+        self.write(name, now, |c| c.purge(&recovery, now))
     }
 
     /// Purges every deleted certificate whose scheduled purge date has come
@@ -428,8 +429,17 @@ impl Vault {
 fn write_entry<T>(
     entries: &mut BTreeMap<CertificateName, Entry>,
     name: &CertificateName,
+    now: OffsetDateTime,
     f: impl FnOnce(&mut Certificate) -> Result<T, OperationError>,
 ) -> Result<T, OperationError> {
+    // A name past its purge date holds nothing, swept or not.
+    if let Some(entry) = entries.get_mut(name).filter(|e| e.certificate.is_purged_at(now)) {
+        let mut fresh = Certificate::new(name.clone());
+        let out = f(&mut fresh)?;
+        entry.certificate = fresh;
+        entry.revision = Revision(entry.revision.0.saturating_add(1));
+        return Ok(out);
+    }
     if let Some(entry) = entries.get_mut(name) {
         let out = f(&mut entry.certificate)?;
         entry.revision = Revision(entry.revision.0.saturating_add(1));
