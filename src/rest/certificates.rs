@@ -16,7 +16,7 @@ use crate::wire::{
 
 use super::error::RestError;
 use super::pending::aggregate;
-use super::{Context, Decision, Loaded, PageQuery, Response, Write, next_link};
+use super::{Context, Decision, Loaded, PageQuery, Response, Write, next_link, page_link};
 
 /// `GET /certificates/{name}[/{version}]`: the latest version with the policy
 /// and `pending`, or one version alone. A version that is not 32 hex digits
@@ -49,7 +49,7 @@ fn version_id(name: &CertificateName, version: Option<&str>) -> Result<Option<Ve
 /// issued version (with `includePending=true`, its newest version, which may
 /// be a pending request's placeholder).
 pub(super) fn list(cx: &Context<'_>, page: &PageQuery, loaded: Loaded) -> Result<Decision, RestError> {
-    let full = loaded.certificates.len() >= page.limit();
+    let len = loaded.certificates.len();
     let last = loaded.certificates.last().map(|(_, c)| c.name().as_str().to_owned());
     let value = loaded
         .certificates
@@ -65,12 +65,8 @@ pub(super) fn list(cx: &Context<'_>, page: &PageQuery, loaded: Loaded) -> Result
             Some(CertificateItem::render(&cx.settings.url, &c, shown, false))
         })
         .collect();
-    let next_link = match (full, last) {
-        (true, Some(last)) => {
-            Some(next_link(cx, "/certificates", page, if page.include_pending { 'p' } else { 'c' }, &last))
-        }
-        _ => None,
-    };
+    let kind = if page.include_pending { 'p' } else { 'c' };
+    let next_link = page_link(cx, "/certificates", page, kind, len, last.as_deref());
     Ok(Decision::answer(Response::json(200, &ListResult { value, next_link })))
 }
 

@@ -8,7 +8,7 @@ use crate::wire::{BundleView, CertificateBundle, DeletedCertificateBundle, Delet
 
 use super::error::RestError;
 use super::pending::aggregate;
-use super::{Context, Decision, Loaded, PageQuery, Response, Write, next_link};
+use super::{Context, Decision, Loaded, PageQuery, Response, Write, page_link};
 
 fn deleted_bundle(cx: &Context<'_>, certificate: &Certificate) -> Result<DeletedCertificateBundle, RestError> {
     let deletion = certificate.check_deleted()?;
@@ -76,7 +76,7 @@ pub(super) fn recover(
 
 /// `GET /deletedcertificates`: one page, in name order.
 pub(super) fn list(cx: &Context<'_>, page: &PageQuery, loaded: Loaded) -> Result<Decision, RestError> {
-    let full = loaded.certificates.len() >= page.limit();
+    let len = loaded.certificates.len();
     let last = loaded.certificates.last().map(|(_, c)| c.name().as_str().to_owned());
     let value = loaded
         .certificates
@@ -88,9 +88,6 @@ pub(super) fn list(cx: &Context<'_>, page: &PageQuery, loaded: Loaded) -> Result
             Some(DeletedCertificateItem::render(&cx.settings.url, &c, latest, deletion, &cx.settings.recovery))
         })
         .collect();
-    let next_link = match (full, last) {
-        (true, Some(last)) => Some(next_link(cx, "/deletedcertificates", page, 'd', &last)),
-        _ => None,
-    };
+    let next_link = page_link(cx, "/deletedcertificates", page, 'd', len, last.as_deref());
     Ok(Decision::answer(Response::json(200, &ListResult { value, next_link })))
 }

@@ -7,16 +7,13 @@ use crate::policy::Attributes;
 use crate::vault::Issuer;
 
 use super::error::RestError;
-use super::{Context, Decision, Loaded, Operation, PageQuery, Response, Write, next_link};
+use super::{Context, Decision, Loaded, Operation, PageQuery, Response, Write, page_link};
 use crate::wire::{IssuerItem, ListResult};
 
 /// `GET /certificates/issuers`: one page, in name order.
 pub(super) fn list(cx: &Context<'_>, page: &PageQuery, loaded: Loaded) -> Result<Decision, RestError> {
-    let full = loaded.issuers.len() >= page.limit();
-    let next_link = match loaded.issuers.last() {
-        Some((last, _)) if full => Some(next_link(cx, "/certificates/issuers", page, 'i', last.as_str())),
-        _ => None,
-    };
+    let last = loaded.issuers.last().map(|(name, _)| name.as_str());
+    let next_link = page_link(cx, "/certificates/issuers", page, 'i', loaded.issuers.len(), last);
     let value: Vec<IssuerItem> = loaded
         .issuers
         .iter()

@@ -498,6 +498,22 @@ fn next_link(cx: &Context<'_>, path: &str, page: &PageQuery, kind: char, after: 
     link
 }
 
+/// `nextLink` of a listing page: a link after `last` when the page is full
+/// (`len` entries loaded, the limit reached), none on the last page.
+fn page_link(
+    cx: &Context<'_>,
+    path: &str,
+    page: &PageQuery,
+    kind: char,
+    len: usize,
+    last: Option<&str>,
+) -> Option<String> {
+    match last {
+        Some(last) if len >= page.limit() => Some(next_link(cx, path, page, kind, last)),
+        _ => None,
+    }
+}
+
 /// What every decision reads besides what was loaded.
 struct Context<'a> {
     settings: &'a VaultSettings,

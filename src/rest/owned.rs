@@ -42,6 +42,23 @@ fn leaf_first(version: &CertificateVersion) -> Vec<Vec<u8>> {
     chain
 }
 
+/// The certificate and the version a key or secret request names: not found
+/// (`not_found`) when there is none, forbidden when it is disabled (a
+/// pending certificate's placeholder, or a version disabled by an update).
+fn owned_version(
+    loaded: Loaded,
+    version: Option<&str>,
+    not_found: RestError,
+    what: &'static str,
+) -> Result<(Certificate, CertificateVersion), RestError> {
+    let Some((_, certificate)) = loaded.certificate else { return Err(not_found) };
+    let Some(found) = find(&certificate, version).cloned() else { return Err(not_found) };
+    if found.is_placeholder() || !found.enabled() {
+        return Err(RestError::Disabled { what });
+    }
+    Ok((certificate, found))
+}
+
 /// `GET /secrets/{name}[/{version}]`.
 pub(super) fn secret(
     cx: &Context<'_>,
@@ -50,12 +67,9 @@ pub(super) fn secret(
     loaded: Loaded,
     keys: &mut impl KeyHolder,
 ) -> Result<Decision, RestError> {
-    let not_found = || RestError::SecretNotFound { name: shown_name(name, version) };
-    let (_, certificate) = loaded.certificate.ok_or_else(not_found)?;
-    let found = find(&certificate, version).ok_or_else(not_found)?;
-    if found.is_placeholder() || !found.enabled() {
-        return Err(RestError::Disabled { what: "secret" });
-    }
+    let not_found = RestError::SecretNotFound { name: shown_name(name, version) };
+    let (certificate, found) = owned_version(loaded, version, not_found, "secret")?;
+    let found = &found;
     let content_type = certificate
         .policy()
         .and_then(|p| p.secret_props.as_ref())
@@ -103,12 +117,9 @@ pub(super) fn key(
     version: Option<&str>,
     loaded: Loaded,
 ) -> Result<Decision, RestError> {
-    let not_found = || RestError::KeyNotFound { name: shown_name(name, version) };
-    let (_, certificate) = loaded.certificate.ok_or_else(not_found)?;
-    let found = find(&certificate, version).ok_or_else(not_found)?;
-    if found.is_placeholder() || !found.enabled() {
-        return Err(RestError::Disabled { what: "key" });
-    }
+    let not_found = RestError::KeyNotFound { name: shown_name(name, version) };
+    let (certificate, found) = owned_version(loaded, version, not_found, "key")?;
+    let found = &found;
     let mut jwk =
         JsonWebKey::from_spki(found.public_key()).map_err(|e| crate::keys::KeyHolderError::Rejected(e.to_string()))?;
     jwk.kid = Some(cx.settings.url.key_id(name, found.version()));
