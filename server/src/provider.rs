@@ -195,3 +195,72 @@ pub async fn sweep_once<S: Store>(app: &Shared<S>, at: time::OffsetDateTime) -> 
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use clap::Parser as _;
+    use pending_certificate::memory::MemoryKeyHolder;
+    use pending_certificate::rest::{self, Write};
+    use pending_certificate::{CertificateName, Recovery, VaultSettings, VaultUrl};
+
+    use super::*;
+    use crate::app::{App, NameLocks};
+    use crate::config::Config;
+    use crate::custody::Custody;
+    use crate::pool::CpuPool;
+    use crate::store::memory::MemoryStore;
+
+    async fn app() -> Shared<MemoryStore> {
+        let settings = VaultSettings::new(VaultUrl::new("https://sweep.vault.test").unwrap());
+        Arc::new(App {
+            store: MemoryStore::default(),
+            settings,
+            custody: Arc::new(Custody::ephemeral().unwrap()),
+            provider: pending_certificate::memory::ProviderSimulator::new("Sweep CA").unwrap(),
+            pool: CpuPool::new(1),
+            config: Config::try_parse_from(["pending-certificate-server"]).unwrap(),
+            jobs: tokio::sync::Notify::new(),
+            names: NameLocks::default(),
+            issuers: NameLocks::default(),
+        })
+    }
+
+    /// Creates `name` (a manual request, its key with it) and deletes it at `at`.
+    async fn deleted(app: &Shared<MemoryStore>, name: &str, at: time::OffsetDateTime) {
+        let body = serde_json::json!({"policy": {"key_props": {"kty": "EC", "crv": "P-256"},
+            "x509_props": {"subject": "CN=s"}, "issuer": {"name": "Unknown"}}});
+        let body = serde_json::to_vec(&body).unwrap();
+        let target = format!("/certificates/{name}/create?api-version=7.5");
+        let operation = rest::Operation::parse(rest::Request { method: "POST", target: &target, body: &body }).unwrap();
+        let mut keys = MemoryKeyHolder::new();
+        let decision = operation.decide(&app.settings, rest::Loaded::default(), &mut keys, &mut RandomIds, at);
+        let Some(Write::Certificate { certificate, .. }) = decision.writes.into_iter().next() else { panic!() };
+        let revision = app.write_certificate(None, None, certificate.clone(), &keys, at).await.unwrap();
+        let mut gone = certificate.clone();
+        gone.delete(&Recovery::default(), at).unwrap();
+        app.write_certificate(Some(&certificate), Some(revision), gone, &keys, at).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_sweep_purges_what_is_past_its_date_and_nothing_else() {
+        let app = app().await;
+        let start = now();
+        deleted(&app, "early", start).await;
+        deleted(&app, "late", start + time::Duration::days(30)).await;
+        let spki = {
+            let (_, c) = app.store.load(&CertificateName::new("early").unwrap()).await.unwrap().unwrap();
+            c.key_references().first().map(|k| k.to_vec()).unwrap()
+        };
+        assert_eq!(sweep_once(&app, start + time::Duration::days(89)).await.unwrap(), 0);
+        assert_eq!(sweep_once(&app, start + time::Duration::days(90)).await.unwrap(), 1);
+        let early = CertificateName::new("early").unwrap();
+        assert!(app.store.load(&early).await.unwrap().is_none(), "a purged name leaves no aggregate");
+        assert!(app.store.key(&early, &spki).await.unwrap().is_none(), "and no key");
+        assert!(app.store.load(&CertificateName::new("late").unwrap()).await.unwrap().is_some());
+        assert_eq!(sweep_once(&app, start + time::Duration::days(120)).await.unwrap(), 1);
+        assert!(app.store.list_certificates(true, None, 10).await.unwrap().is_empty());
+    }
+}
