@@ -17,11 +17,13 @@ use azure_security_keyvault_certificates::models::{
     CertificateClientListCertificatePropertiesVersionsOptions,
     CertificateClientListDeletedCertificatePropertiesOptions, CertificatePolicy, Contact, Contacts,
     CreateCertificateParameters, IssuerParameters, MergeCertificateParameters, RestoreCertificateParameters,
-    SetIssuerParameters, UpdateCertificatePropertiesParameters, X509CertificateProperties,
+    SecretProperties, SetIssuerParameters, UpdateCertificatePropertiesParameters, X509CertificateProperties,
 };
 use azure_security_keyvault_certificates::{CertificateClient, CertificateClientOptions, ResourceExt};
+use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
 use common::Server;
 use futures::TryStreamExt;
+use pending_certificate::memory::MemoryKeyHolder;
 
 #[derive(Debug)]
 struct StaticCredential;
@@ -33,16 +35,37 @@ impl TokenCredential for StaticCredential {
     }
 }
 
-fn client(server: &Server) -> CertificateClient {
+/// A transport that trusts the server's certificate.
+fn transport(server: &Server) -> Transport {
     let pem = std::fs::read(server.certificate.as_ref().unwrap()).unwrap();
     let http =
         reqwest::Client::builder().add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap()).build().unwrap();
+    Transport::new(Arc::new(http))
+}
+
+fn client(server: &Server) -> CertificateClient {
     let options = CertificateClientOptions {
-        client_options: ClientOptions { transport: Some(Transport::new(Arc::new(http))), ..Default::default() },
+        client_options: ClientOptions { transport: Some(transport(server)), ..Default::default() },
         verify_challenge_resource: Some(false),
         ..Default::default()
     };
     CertificateClient::new(&server.url, Arc::new(StaticCredential), Some(options)).unwrap()
+}
+
+fn secrets(server: &Server) -> SecretClient {
+    let options = SecretClientOptions {
+        client_options: ClientOptions { transport: Some(transport(server)), ..Default::default() },
+        verify_challenge_resource: Some(false),
+        ..Default::default()
+    };
+    SecretClient::new(&server.url, Arc::new(StaticCredential), Some(options)).unwrap()
+}
+
+/// The `SubjectPublicKeyInfo` (DER) of a certificate.
+fn spki_of(cer: &[u8]) -> Vec<u8> {
+    use x509_cert::der::{Decode as _, Encode as _};
+    let certificate = x509_cert::Certificate::from_der(cer).unwrap();
+    certificate.tbs_certificate().subject_public_key_info().to_der().unwrap()
 }
 
 fn policy(subject: &str, issuer: &str) -> CertificatePolicy {
@@ -178,6 +201,19 @@ async fn the_official_rust_sdk_drives_a_certificates_whole_life() {
     assert_eq!(props.tags.and_then(|t| t.get("env").cloned()).as_deref(), Some("test"));
     calls.push("update_certificate_properties");
 
+    // The secret holds the certificate's private key (PEM once the policy says so).
+    let mut pem_policy = policy("CN=rs-b", "Self");
+    pem_policy.secret_properties = Some(SecretProperties { content_type: Some("application/x-pem-file".into()) });
+    client.update_certificate_policy("rs-b", pem_policy.try_into().unwrap(), None).await.unwrap();
+    let secret = secrets(&server).get_secret("rs-b", None).await.unwrap().into_model().unwrap();
+    assert_eq!(secret.content_type.as_deref(), Some("application/x-pem-file"));
+    assert_eq!(secret.managed, Some(true));
+    let held = pending_certificate::parse_pem_bundle(secret.value.as_deref().unwrap()).unwrap();
+    let secret_key = MemoryKeyHolder::new().insert_private_key(&held.private_key).unwrap();
+    let b = client.get_certificate("rs-b", None).await.unwrap().into_model().unwrap();
+    assert_eq!(secret_key, spki_of(b.cer.as_deref().unwrap()), "the secret's key is not the certificate's");
+    calls.push("SecretClient::get_secret");
+
     // Delete, get deleted, list deleted, recover, delete, purge.
     let deleted = client.delete_certificate("rs-a", None).await.unwrap().into_model().unwrap();
     assert!(deleted.recovery_id.as_deref().is_some_and(|r| r.ends_with("/deletedcertificates/rs-a")));
@@ -202,7 +238,6 @@ async fn the_official_rust_sdk_drives_a_certificates_whole_life() {
     assert_eq!(status(&client.get_deleted_certificate("rs-a", None).await.unwrap_err()), Some(404));
 
     // Backup and restore.
-    let b = client.get_certificate("rs-b", None).await.unwrap().into_model().unwrap();
     let backup = client.backup_certificate("rs-b", None).await.unwrap().into_model().unwrap();
     calls.push("backup_certificate");
     let blob = backup.value.unwrap();

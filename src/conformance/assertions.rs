@@ -72,13 +72,16 @@ pub fn a_refused_operation_changes_nothing<T: PartialEq + std::fmt::Debug>(
 }
 
 /// The (status, code) pairs the specification allows.
-pub const ALLOWED_ERRORS: [(u16, &str); 6] = [
+pub const ALLOWED_ERRORS: [(u16, &str); 9] = [
     (409, "Forbidden"),
     (403, "Forbidden"),
     (404, "PendingCertificateNotFound"),
     (400, "BadParameter"),
     (409, "Conflict"),
     (404, "CertificateNotFound"),
+    (404, "SecretNotFound"),
+    (404, "ContactsNotFound"),
+    (400, "Malformed backup blob"),
 ];
 
 /// Invariant 7: every error maps to one documented (status, code).

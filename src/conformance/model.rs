@@ -126,6 +126,11 @@ pub struct ModelState {
     pub names: Vec<ModelName>,
     /// What the last transition answered.
     pub last: Expect,
+    /// The last backup taken of each name: its issued versions and whether
+    /// it held a placeholder. A backup outlives its name's purge.
+    pub backups: Vec<Option<(usize, bool)>>,
+    /// Whether the vault's certificate contacts are set.
+    pub contacts: bool,
 }
 
 /// Which `request_id` an operation names.
@@ -254,6 +259,43 @@ pub enum Transition {
         /// Which name.
         name: Index,
     },
+    /// `POST /certificates/{name}/backup`.
+    Backup {
+        /// Which name.
+        name: Index,
+    },
+    /// `POST /certificates/restore` with the name's last backup (bytes that
+    /// are not a backup when there is none).
+    Restore {
+        /// Which name.
+        name: Index,
+    },
+    /// `PATCH /certificates/{name}/` (tags).
+    UpdateProperties {
+        /// Which name.
+        name: Index,
+    },
+    /// `GET /certificates/{name}/policy`.
+    GetPolicy {
+        /// Which name.
+        name: Index,
+    },
+    /// `PATCH /certificates/{name}/policy` (the subject).
+    UpdatePolicy {
+        /// Which name.
+        name: Index,
+    },
+    /// `GET /secrets/{name}`.
+    GetSecret {
+        /// Which name.
+        name: Index,
+    },
+    /// `PUT /certificates/contacts`.
+    SetContacts,
+    /// `GET /certificates/contacts`.
+    GetContacts,
+    /// `DELETE /certificates/contacts`.
+    DeleteContacts,
     /// More than [`RETENTION_DAYS`] pass: every deleted certificate's purge
     /// date comes. (The [`Tick`](Transition::Tick)s of one run add up to less
     /// than the retention: at most 100 000 s each, fewer than 77 per run.)
@@ -275,8 +317,18 @@ impl Transition {
             | Transition::DeleteCertificate { name }
             | Transition::GetDeleted { name }
             | Transition::Recover { name }
-            | Transition::Purge { name } => Some(name.index(NAMES.len())),
-            Transition::Tick { .. } | Transition::PastPurgeDate => None,
+            | Transition::Purge { name }
+            | Transition::Backup { name }
+            | Transition::Restore { name }
+            | Transition::UpdateProperties { name }
+            | Transition::GetPolicy { name }
+            | Transition::UpdatePolicy { name }
+            | Transition::GetSecret { name } => Some(name.index(NAMES.len())),
+            Transition::Tick { .. }
+            | Transition::PastPurgeDate
+            | Transition::SetContacts
+            | Transition::GetContacts
+            | Transition::DeleteContacts => None,
         }
     }
 }
@@ -321,6 +373,15 @@ pub fn transition() -> BoxedStrategy<Transition> {
         1 => any::<Index>().prop_map(|name| Transition::Recover { name }),
         1 => any::<Index>().prop_map(|name| Transition::Purge { name }),
         1 => Just(Transition::PastPurgeDate),
+        1 => any::<Index>().prop_map(|name| Transition::Backup { name }),
+        1 => any::<Index>().prop_map(|name| Transition::Restore { name }),
+        1 => any::<Index>().prop_map(|name| Transition::UpdateProperties { name }),
+        1 => any::<Index>().prop_map(|name| Transition::GetPolicy { name }),
+        1 => any::<Index>().prop_map(|name| Transition::UpdatePolicy { name }),
+        1 => any::<Index>().prop_map(|name| Transition::GetSecret { name }),
+        1 => Just(Transition::SetContacts),
+        1 => Just(Transition::GetContacts),
+        1 => Just(Transition::DeleteContacts),
     ]
     .boxed()
 }
@@ -347,9 +408,15 @@ fn step(name: &mut ModelName, transition: &Transition) -> Expect {
             Transition::GetPending { .. } | Transition::Cancel { .. } | Transition::Delete { .. } => {
                 return Expect::refused(404, "PendingCertificateNotFound");
             }
-            Transition::GetCertificate { .. } | Transition::DeleteCertificate { .. } => {
+            Transition::GetCertificate { .. }
+            | Transition::DeleteCertificate { .. }
+            | Transition::Backup { .. }
+            | Transition::UpdateProperties { .. }
+            | Transition::GetPolicy { .. }
+            | Transition::UpdatePolicy { .. } => {
                 return Expect::refused(404, "CertificateNotFound");
             }
+            Transition::GetSecret { .. } => return Expect::refused(404, "SecretNotFound"),
             Transition::GetDeleted { .. } => return Expect::ok(200),
             Transition::Recover { .. } => {
                 name.deleted = false;
@@ -359,7 +426,13 @@ fn step(name: &mut ModelName, transition: &Transition) -> Expect {
                 name.purged();
                 return Expect::ok(204);
             }
-            Transition::Outcome { .. } | Transition::Tick { .. } | Transition::PastPurgeDate => {}
+            Transition::Outcome { .. }
+            | Transition::Tick { .. }
+            | Transition::PastPurgeDate
+            | Transition::Restore { .. }
+            | Transition::SetContacts
+            | Transition::GetContacts
+            | Transition::DeleteContacts => {}
         }
     }
     match transition {
@@ -468,6 +541,27 @@ fn step(name: &mut ModelName, transition: &Transition) -> Expect {
         Transition::GetDeleted { .. } | Transition::Recover { .. } | Transition::Purge { .. } => {
             Expect::refused(404, "CertificateNotFound")
         }
+        Transition::Backup { .. }
+        | Transition::UpdateProperties { .. }
+        | Transition::GetPolicy { .. }
+        | Transition::UpdatePolicy { .. } => {
+            if name.exists() {
+                Expect::ok(200)
+            } else {
+                Expect::refused(404, "CertificateNotFound")
+            }
+        }
+        // The newest version is the placeholder while there is one: its
+        // secret is a disabled one.
+        Transition::GetSecret { .. } => match (name.placeholder, name.versions) {
+            (true, _) => Expect::refused(403, "Forbidden"),
+            (false, 0) => Expect::refused(404, "SecretNotFound"),
+            (false, _) => Expect::ok(200),
+        },
+        // Decided over the whole state, in `apply`.
+        Transition::Restore { .. } | Transition::SetContacts | Transition::GetContacts | Transition::DeleteContacts => {
+            Expect::ok(200)
+        }
     }
 }
 
@@ -476,7 +570,13 @@ impl ReferenceStateMachine for Model {
     type Transition = Transition;
 
     fn init_state() -> BoxedStrategy<ModelState> {
-        Just(ModelState { names: vec![ModelName::default(); NAMES.len()], last: Expect::ok(200) }).boxed()
+        Just(ModelState {
+            names: vec![ModelName::default(); NAMES.len()],
+            last: Expect::ok(200),
+            backups: vec![None; NAMES.len()],
+            contacts: false,
+        })
+        .boxed()
     }
 
     fn transitions(_state: &ModelState) -> BoxedStrategy<Transition> {
@@ -488,10 +588,34 @@ impl ReferenceStateMachine for Model {
             Some(name) => step(name, transition),
             None => Expect::ok(200),
         };
-        if let Transition::PastPurgeDate = transition {
-            for name in state.names.iter_mut().filter(|n| n.deleted) {
-                name.purged();
+        let index = transition.name_index().unwrap_or(0);
+        match transition {
+            Transition::PastPurgeDate => {
+                for name in state.names.iter_mut().filter(|n| n.deleted) {
+                    name.purged();
+                }
             }
+            Transition::Backup { .. } if !state.last.is_refusal() => {
+                let name = &state.names[index];
+                state.backups[index] = Some((name.versions, name.placeholder));
+            }
+            Transition::Restore { .. } => {
+                let name = &mut state.names[index];
+                state.last = match state.backups[index] {
+                    None => Expect::refused(400, "Malformed backup blob"),
+                    Some(_) if name.exists() || name.deleted => Expect::refused(409, "Conflict"),
+                    Some((versions, placeholder)) => {
+                        *name = ModelName { versions, placeholder, requests: name.requests, ..ModelName::default() };
+                        Expect::ok(200)
+                    }
+                };
+            }
+            Transition::SetContacts => state.contacts = true,
+            Transition::GetContacts | Transition::DeleteContacts if !state.contacts => {
+                state.last = Expect::refused(404, "ContactsNotFound");
+            }
+            Transition::DeleteContacts => state.contacts = false,
+            _ => {}
         }
         state
     }

@@ -258,6 +258,8 @@ pub struct Harness<S> {
     /// deleted name's pending object is not shown, and its provider still
     /// answers it).
     pub csr_keys: HashMap<String, Vec<u8>>,
+    /// The last backup blob taken of each name.
+    pub backups: Vec<Option<String>>,
 }
 
 const API: &str = "api-version=7.5";
@@ -277,6 +279,7 @@ impl<S: Surface> Harness<S> {
             cancellation: HashMap::new(),
             codes: HashMap::new(),
             csr_keys: HashMap::new(),
+            backups: vec![None; NAMES.len()],
         }
     }
 
@@ -439,6 +442,41 @@ impl<S: Surface> Harness<S> {
                 }
                 response
             }
+            Transition::Backup { .. } => {
+                let response = self.surface.call("POST", &format!("/certificates/{name}/backup?{API}"), b"");
+                if response.status == 200 {
+                    let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+                    self.backups[index] = body["value"].as_str().map(str::to_owned);
+                }
+                response
+            }
+            Transition::Restore { .. } => {
+                let value = self.backups[index].clone().unwrap_or_else(|| "bm90IGEgYmFja3Vw".to_owned());
+                let response = self.call("POST", &format!("/certificates/restore?{API}"), &json!({"value": value}));
+                if response.status == 200 {
+                    self.current[index] = None;
+                }
+                response
+            }
+            Transition::UpdateProperties { .. } => {
+                self.call("PATCH", &format!("/certificates/{name}/?{API}"), &json!({"tags": {"kit": "yes"}}))
+            }
+            Transition::GetPolicy { .. } => {
+                self.surface.call("GET", &format!("/certificates/{name}/policy?{API}"), b"")
+            }
+            Transition::UpdatePolicy { .. } => self.call(
+                "PATCH",
+                &format!("/certificates/{name}/policy?{API}"),
+                &json!({"x509_props": {"subject": format!("CN={name}-updated")}}),
+            ),
+            Transition::GetSecret { .. } => self.surface.call("GET", &format!("/secrets/{name}?{API}"), b""),
+            Transition::SetContacts => self.call(
+                "PUT",
+                &format!("/certificates/contacts?{API}"),
+                &json!({"contacts": [{"email": "kit@example.com"}]}),
+            ),
+            Transition::GetContacts => self.surface.call("GET", &format!("/certificates/contacts?{API}"), b""),
+            Transition::DeleteContacts => self.surface.call("DELETE", &format!("/certificates/contacts?{API}"), b""),
             Transition::PastPurgeDate => {
                 for (i, other) in NAMES.iter().enumerate() {
                     let deleted = self.surface.call("GET", &format!("/deletedcertificates/{other}?{API}"), b"");
@@ -498,6 +536,21 @@ impl<S: Surface> Harness<S> {
             assertions::a_refused_operation_changes_nothing(transition, before, &after);
         }
         assertions::request_ids_are_never_reused(&self.history);
+        // The listing shows each live name with an issued version, in order.
+        let listing = self.surface.call("GET", &format!("/certificates?{API}"), b"");
+        let listing: Value = serde_json::from_slice(&listing.body).unwrap_or(Value::Null);
+        let listed: Vec<&str> = listing["value"]
+            .as_array()
+            .map(|items| items.iter().filter_map(|i| i["id"].as_str()?.rsplit('/').next()).collect())
+            .unwrap_or_default();
+        let mut live: Vec<&str> = NAMES
+            .iter()
+            .zip(&model.names)
+            .filter(|(_, n)| !n.deleted && n.versions > 0)
+            .map(|(name, _)| *name)
+            .collect();
+        live.sort_unstable();
+        assert_eq!(listed, live, "the certificates listed");
         for (index, name) in NAMES.iter().enumerate() {
             let expected = &model.names[index];
             let (status, body) = self.pending_body(name);
