@@ -197,7 +197,7 @@ pub async fn sweep_once<S: Store>(app: &Shared<S>, at: time::OffsetDateTime) -> 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use std::sync::Arc;
 
@@ -237,7 +237,9 @@ mod tests {
         let operation = rest::Operation::parse(rest::Request { method: "POST", target: &target, body: &body }).unwrap();
         let mut keys = MemoryKeyHolder::new();
         let decision = operation.decide(&app.settings, rest::Loaded::default(), &mut keys, &mut RandomIds, at);
-        let Some(Write::Certificate { certificate, .. }) = decision.writes.into_iter().next() else { panic!() };
+        let Some(Write::Certificate { certificate, .. }) = decision.writes.into_iter().next() else {
+            panic!("a create writes its aggregate")
+        };
         let revision = app.write_certificate(None, None, certificate.clone(), &keys, at).await.unwrap();
         let mut gone = certificate.clone();
         gone.delete(&Recovery::default(), at).unwrap();
