@@ -559,3 +559,54 @@ fn a_backup_restores_the_same_certificate_with_its_keys_and_nothing_else_is_take
     assert_eq!(rig.call("GET", "/secrets/c1", None).status, 200, "the restored key is held again");
     assert_eq!(rig.call("POST", "/certificates/never/backup", None).code(), (404, "CertificateNotFound"));
 }
+
+mod hostile_inputs {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Whatever a restore, a page token, a page size or a policy update
+        /// carries, the answer is a 2xx or a clear 4xx with a code, never a
+        /// panic or a 5xx, and a refusal changes nothing.
+        #[test]
+        fn lifecycle_inputs_get_a_4xx_and_change_nothing(
+            blob in prop_oneof![
+                "[A-Za-z0-9_-]{0,200}",
+                proptest::collection::vec(any::<u8>(), 0..200)
+                    .prop_map(|b| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)),
+            ],
+            token in "[A-Za-z0-9_%=-]{0,40}",
+            size in "[-+0-9a-z]{0,8}",
+            section in prop_oneof![Just("key_props"), Just("x509_props"), Just("lifetime_actions"), Just("issuer"), Just("secret_props")],
+            value in prop_oneof![
+                Just(json!(null)), Just(json!([])), Just(json!({})), Just(json!("x")), Just(json!(-1)),
+                Just(json!({"kty": "AAA"})), Just(json!({"validity_months": 0})), Just(json!([{"trigger": {"lifetime_percentage": 101}}])),
+                Just(json!({"name": "no/such"})), Just(json!({"contentType": "text/plain"})), Just(json!({"subject": "=="})),
+            ],
+        ) {
+            let mut rig = Rig::new();
+            let bundle = rig.issued("c1");
+            let before = rig.vault.clone();
+            let answers = [
+                rig.call("POST", "/certificates/restore", Some(json!({"value": blob}))),
+                rig.call("GET", &format!("/certificates?$skiptoken={token}&maxresults={size}"), None),
+                rig.call("GET", &format!("/deletedcertificates?$skiptoken={token}"), None),
+                rig.call("GET", &format!("/certificates/c1/versions?maxresults={size}"), None),
+                rig.call("PATCH", "/certificates/c1/policy", Some(json!({section: value}))),
+            ];
+            for answer in &answers {
+                prop_assert!(answer.status < 500, "{} {}", answer.status, answer.raw);
+                if answer.status >= 400 {
+                    prop_assert!(answer.body["error"]["code"].as_str().is_some_and(|c| !c.is_empty()), "{}", answer.raw);
+                }
+            }
+            // Nothing but a policy update that was taken changed the name.
+            if answers[4].status >= 400 {
+                prop_assert_eq!(&rig.vault, &before);
+            }
+            prop_assert_eq!(rig.call("GET", "/certificates/c1", None).body["id"].clone(), bundle["id"].clone());
+        }
+    }
+}
