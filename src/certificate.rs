@@ -597,6 +597,28 @@ impl Certificate {
         keys
     }
 
+    /// Whether a backed-up aggregate holds together as one this crate makes:
+    /// version ids unique, each issued version's chain parses and its leaf
+    /// carries the version's key — checked as an import's chain is, since a
+    /// blob comes from outside.
+    pub fn check_restorable(&self, now: OffsetDateTime) -> Result<(), OperationError> {
+        let mut ids: Vec<VersionId> = self.versions.iter().map(|v| v.version).collect();
+        ids.sort_unstable();
+        let unique = ids.len();
+        ids.dedup();
+        if ids.len() != unique {
+            return Err(OperationError::InvalidChain(x5c::ChainError::Empty));
+        }
+        let options = ChainOptions::at_level(ChainValidation::Service);
+        for version in self.versions.iter().filter(|v| !v.is_placeholder()) {
+            if version.public_key.is_empty() {
+                return Err(OperationError::InvalidChain(x5c::ChainError::LeafKeyMismatch));
+            }
+            x5c::validate_der(&version.x5c, &options.policy(now, Some(&version.public_key)))?;
+        }
+        Ok(())
+    }
+
     /// The name as a restore brings it back from a backup: every version and
     /// the policy; no pending object (a request in progress is not carried
     /// over, its placeholder stays disabled), not deleted.
@@ -662,6 +684,17 @@ impl Certificate {
     pub fn pending(&self, request_id: Option<RequestId>) -> Result<&PendingCertificate, OperationError> {
         match &self.pending {
             Some(p) if self.deleted.is_none() && request_id.is_none_or(|id| id == p.request_id) => Ok(p),
+            _ => Err(self.not_found()),
+        }
+    }
+
+    /// The pending object as its provider sees it: as
+    /// [`pending`](Self::pending), and also while the certificate is
+    /// soft-deleted, when the request keeps running at its issuer and its
+    /// outcome still applies.
+    pub fn provider_pending(&self, request_id: Option<RequestId>) -> Result<&PendingCertificate, OperationError> {
+        match &self.pending {
+            Some(p) if request_id.is_none_or(|id| id == p.request_id) => Ok(p),
             _ => Err(self.not_found()),
         }
     }

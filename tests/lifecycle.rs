@@ -543,6 +543,25 @@ fn a_backup_restores_the_same_certificate_with_its_keys_and_nothing_else_is_take
     let flipped = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
     assert_eq!(rig.call("POST", "/certificates/restore", Some(json!({"value": flipped}))).code().0, 400);
     assert_eq!(rig.call("POST", "/certificates/restore", None).code(), (400, "BadParameter"));
+    // A blob whose digest is right but whose contents do not hold together
+    // (made outside): a version twice, a version without its key.
+    let forged = |edit: &dyn Fn(&mut Value)| {
+        let mut backup = pending_certificate::backup::Backup::decode(&blob).unwrap();
+        let mut aggregate = serde_json::to_value(&backup.certificate).unwrap();
+        edit(&mut aggregate);
+        backup.certificate = serde_json::from_value(aggregate).unwrap();
+        backup.encode()
+    };
+    let twice = forged(&|a: &mut Value| {
+        let first = a["versions"][0].clone();
+        a["versions"].as_array_mut().unwrap().push(first);
+    });
+    let keyless = forged(&|a: &mut Value| a["versions"][0]["public_key"] = json!(""));
+    let other_key = forged(&|a: &mut Value| a["versions"][0]["public_key"] = a["versions"][1]["public_key"].clone());
+    for bad in [twice, keyless, other_key] {
+        let refused = rig.call("POST", "/certificates/restore", Some(json!({"value": bad})));
+        assert_eq!(refused.code(), (400, "Malformed backup blob"));
+    }
     // Restored by a key holder that never saw the keys: they came in the blob.
     rig.keys = MemoryKeyHolder::new();
     let restored = rig.call("POST", "/certificates/restore", Some(json!({"value": blob})));

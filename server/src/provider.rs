@@ -70,7 +70,7 @@ async fn attempt<S: Store>(app: &Shared<S>, job: &Job) -> Result<(), Unwritten> 
         app.store.drop_job(job).await?;
         return Ok(());
     };
-    let pending = before.pending(Some(job.request_id)).ok().filter(|p| p.is_in_progress()).cloned();
+    let pending = before.provider_pending(Some(job.request_id)).ok().filter(|p| p.is_in_progress()).cloned();
     let Some(pending) = pending else {
         app.store.drop_job(job).await?;
         return Ok(());
@@ -117,7 +117,7 @@ fn decide<S: Store>(
 ) -> Outcome {
     let at = now();
     let options = &app.settings.chain_options;
-    let cancelled = certificate.pending(Some(job.request_id)).is_ok_and(|p| p.cancellation_requested());
+    let cancelled = certificate.provider_pending(Some(job.request_id)).is_ok_and(|p| p.cancellation_requested());
     let result = if cancelled {
         certificate.cancelled(job.request_id, at).map(|()| "cancelled")
     } else {
@@ -141,7 +141,7 @@ fn decide<S: Store>(
 /// makes the request `failed`.
 fn issue<S: Store>(app: &Shared<S>, job: &Job, certificate: &mut Certificate) -> Result<&'static str, OperationError> {
     let at = now();
-    let csr = certificate.pending(Some(job.request_id))?.csr().clone();
+    let csr = certificate.provider_pending(Some(job.request_id))?.csr().clone();
     match app.provider.sign(&csr, &format!("CN={}", job.name), at) {
         Ok(chain) => certificate
             .issued(job.request_id, &chain, &app.settings.chain_options, at, &mut RandomIds)

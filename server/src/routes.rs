@@ -228,15 +228,15 @@ async fn outcome<S: Store>(app: &Shared<S>, body: OutcomeBody) -> Response {
     let request_id = match body.request_id.as_deref().map(RequestId::parse) {
         Some(Ok(id)) => id,
         Some(Err(e)) => return bad_request(e),
-        None => match before.pending(None) {
+        None => match before.provider_pending(None) {
             Ok(pending) => pending.request_id(),
             Err(e) => return rest::RestError::from(e).response(),
         },
     };
-    let self_signed = before.pending(Some(request_id)).is_ok_and(|p| p.mode() == IssuerMode::SelfSigned);
+    let self_signed = before.provider_pending(Some(request_id)).is_ok_and(|p| p.mode() == IssuerMode::SelfSigned);
     let mut keys = MemoryKeyHolder::new();
     if body.outcome == "issued" && body.x5c.is_none() && self_signed {
-        let spki = before.pending(Some(request_id)).map(|p| p.csr().public_key().to_vec()).unwrap_or_default();
+        let spki = before.provider_pending(Some(request_id)).map(|p| p.csr().public_key().to_vec()).unwrap_or_default();
         keys = match app.key_holder_with(&name, &spki).await {
             Ok(keys) => keys,
             Err(e) => return internal(e),
@@ -253,7 +253,7 @@ async fn outcome<S: Store>(app: &Shared<S>, body: OutcomeBody) -> Response {
         ("issued", None) if self_signed => {
             certificate.sign_self(request_id, &mut keys, options, at, &mut RandomIds).map(|_| ())
         }
-        ("issued", None) => match certificate.pending(Some(request_id)).map(|p| p.csr().clone()) {
+        ("issued", None) => match certificate.provider_pending(Some(request_id)).map(|p| p.csr().clone()) {
             Ok(csr) => match app.provider.sign(&csr, &format!("CN={name}"), at) {
                 Ok(chain) => certificate.issued(request_id, &chain, options, at, &mut RandomIds).map(|_| ()),
                 Err(e) => return internal(e),

@@ -578,3 +578,37 @@ fn options_are_read_from_the_environment_and_json_logs_have_one_line_per_request
     assert!(event["fields"]["target"].as_str().unwrap().starts_with("/certificates/e/create"));
     assert!(event["fields"]["elapsed_us"].is_u64());
 }
+
+/// A request in progress when its certificate is deleted keeps running at
+/// its issuer: its outcome lands on the deleted certificate, and a recovery
+/// brings it back completed. On redb, as a restart would find it.
+#[test]
+fn a_request_deleted_with_its_certificate_is_answered_and_recovered_completed() {
+    let dir = scratch("deleted-request");
+    let server = Server::start(
+        &["--insecure-http", "--provider-delay", "1", "--self-signed-delay", "1", "--retry-after", "1"],
+        Some(&dir),
+    );
+    for (name, issuer) in [("deleted-self", "Self"), ("deleted-issued", "mydigicert")] {
+        if issuer != "Self" {
+            let put =
+                call(&server, "PUT", &format!("/certificates/issuers/{issuer}?{API}"), &json!({"provider": "Test"}));
+            assert_eq!(put.status, 200);
+        }
+        assert_eq!(
+            call(&server, "POST", &format!("/certificates/{name}/create?{API}"), &policy(name, issuer)).status,
+            202
+        );
+        let deleted = call(&server, "DELETE", &format!("/certificates/{name}?{API}"), &Value::Null);
+        assert_eq!(deleted.status, 200, "{}", String::from_utf8_lossy(&deleted.body));
+        assert!(deleted.json()["pending"]["id"].as_str().is_some(), "the pending object goes with the certificate");
+        // The provider answers meanwhile; the name stays deleted.
+        std::thread::sleep(Duration::from_millis(2500));
+        assert_eq!(call(&server, "GET", &format!("/certificates/{name}/pending?{API}"), &Value::Null).status, 404);
+        let recovered = call(&server, "POST", &format!("/deletedcertificates/{name}/recover?{API}"), &Value::Null);
+        assert_eq!(recovered.status, 200);
+        assert_eq!(settled(&server, name)["status"], "completed", "{name}");
+        let certificate = call(&server, "GET", &format!("/certificates/{name}?{API}"), &Value::Null).json();
+        assert!(certificate["cer"].as_str().is_some(), "{name}: {certificate}");
+    }
+}

@@ -180,16 +180,26 @@ pub(super) fn restore(
     keys: &mut impl KeyHolder,
 ) -> Result<Decision, RestError> {
     let (expected, current) = aggregate(loaded, name);
+    backup.certificate.check_restorable(cx.now).map_err(|_| RestError::MalformedBackup)?;
     let restored = backup.certificate.clone().restored();
     let latest = restored.certificate(None).map_err(|_| RestError::MalformedBackup)?;
     if !current.is_empty() {
         return Err(RestError::RestoreConflict { id: cx.settings.url.certificate_id(name, latest.version()) });
     }
+    // Every key or none: a refusal leaves the key holder as it was.
+    let mut taken: Vec<&[u8]> = Vec::new();
     for spki in restored.version_keys() {
-        let Some((_, key)) = backup.keys.iter().find(|(s, _)| s.as_slice() == spki) else {
-            return Err(RestError::MalformedBackup);
+        let restored_key = match backup.keys.iter().find(|(s, _)| s.as_slice() == spki) {
+            Some((_, key)) => keys.restore_key(name, spki, key),
+            None => Err(crate::keys::KeyHolderError::Rejected("a version's key is not in the backup".to_owned())),
         };
-        keys.restore_key(name, spki, key).map_err(|_| RestError::MalformedBackup)?;
+        if restored_key.is_err() {
+            for spki in taken {
+                keys.discard(spki);
+            }
+            return Err(RestError::MalformedBackup);
+        }
+        taken.push(spki);
     }
     let bundle =
         CertificateBundle::render(&cx.settings.url, &restored, latest, BundleView::Latest, &cx.settings.recovery);

@@ -164,22 +164,36 @@ impl Store for MemoryStore {
         limit: usize,
     ) -> Result<Vec<(Revision, Certificate)>, StoreError> {
         // The names first, the index's lock released, then each aggregate
-        // under its shard's: a name changed meanwhile is read as it now is.
-        let names: Vec<CertificateName> = self
-            .names
-            .read()
-            .map_err(poisoned)?
-            .iter()
-            .filter(|(name, d)| **d == deleted && after.is_none_or(|after| name.as_str() > after))
-            .take(limit)
-            .map(|(name, _)| name.clone())
-            .collect();
-        let mut page = Vec::with_capacity(names.len());
-        for name in names {
-            if let Some(found) = self.load(&name).await?
-                && found.1.is_deleted() == deleted
-            {
-                page.push(found);
+        // under its shard's: a name changed meanwhile is read as it now is,
+        // and the index is read on past it until the page is full or ends (a
+        // short page would end the listing).
+        let mut page = Vec::with_capacity(limit.min(1024));
+        let mut cursor = after.map(str::to_owned);
+        while page.len() < limit {
+            let names: Vec<CertificateName> = {
+                let index = self.names.read().map_err(poisoned)?;
+                // From the cursor on: a name's place in the index, or (a
+                // cursor that is no name) by comparison from the start.
+                let start = cursor.as_deref().and_then(|c| CertificateName::new(c).ok());
+                let from: Box<dyn Iterator<Item = (&CertificateName, &bool)>> = match &start {
+                    Some(start) => {
+                        Box::new(index.range((std::ops::Bound::Excluded(start), std::ops::Bound::Unbounded)))
+                    }
+                    None => Box::new(index.iter()),
+                };
+                from.filter(|(name, d)| **d == deleted && cursor.as_deref().is_none_or(|c| name.as_str() > c))
+                    .take(limit - page.len())
+                    .map(|(name, _)| name.clone())
+                    .collect()
+            };
+            let Some(last) = names.last() else { break };
+            cursor = Some(last.as_str().to_owned());
+            for name in names {
+                if let Some(found) = self.load(&name).await?
+                    && found.1.is_deleted() == deleted
+                {
+                    page.push(found);
+                }
             }
         }
         Ok(page)
