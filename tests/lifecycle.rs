@@ -629,3 +629,31 @@ mod hostile_inputs {
         }
     }
 }
+
+#[test]
+fn a_backup_too_large_to_restore_is_refused_when_it_is_asked_for() {
+    let mut rig = Rig::new();
+    // A leaf of about 40 KB (many names) and its chain repeated: about
+    // 200 KB of DER per import.
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let names: Vec<String> = (0..2000).map(|i| format!("n{i:05}.example.com")).collect();
+    let leaf = rcgen::CertificateParams::new(names).unwrap().self_signed(&key).unwrap().der().to_vec();
+    let mut pem = key.serialize_pem();
+    for _ in 0..5 {
+        pem.push_str(&pending_certificate::pem_block("CERTIFICATE", &leaf));
+    }
+    let import = json!({"value": pem, "policy": {"secret_props": {"contentType": "application/x-pem-file"}}});
+    assert_eq!(rig.call("POST", "/certificates/big/import", Some(import.clone())).status, 200);
+    let one = rig.call("POST", "/certificates/big/backup", None);
+    assert_eq!(one.status, 200, "one version backs up");
+    for _ in 0..3 {
+        assert_eq!(rig.call("POST", "/certificates/big/import", Some(import.clone())).status, 200);
+    }
+    let refused = rig.call("POST", "/certificates/big/backup", None);
+    assert_eq!(refused.code(), (400, "BadParameter"), "{}", refused.raw);
+    // The smaller backup still restores (onto a purged name).
+    assert_eq!(rig.call("DELETE", "/certificates/big", None).status, 200);
+    assert_eq!(rig.call("DELETE", "/deletedcertificates/big", None).status, 204);
+    let restore = json!({"value": one.body["value"]});
+    assert_eq!(rig.call("POST", "/certificates/restore", Some(restore)).status, 200);
+}

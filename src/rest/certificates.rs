@@ -153,6 +153,9 @@ pub(super) fn update(
     Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate }] })
 }
 
+/// The bytes of a restore body besides the blob: `{"value":""}`.
+const RESTORE_BODY_OVERHEAD: usize = 12;
+
 /// `POST /certificates/{name}/backup`: `{"value": blob}`, with every
 /// version's private key as the key holder lets it out.
 pub(super) fn backup(
@@ -167,6 +170,10 @@ pub(super) fn backup(
         held.push((spki.to_vec(), keys.backup_key(name, spki)?));
     }
     let value = Backup { certificate, keys: held }.encode();
+    // A backup that could not be restored is refused here, not there.
+    if value.len() + RESTORE_BODY_OVERHEAD > crate::limits::MAX_BODY_LEN {
+        return Err(RestError::LimitExceeded { what: "backup size", limit: crate::limits::MAX_BODY_LEN });
+    }
     Ok(Decision::answer(Response::json(200, &CertificateRestoreParameters { value })))
 }
 
