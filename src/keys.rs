@@ -152,12 +152,14 @@ pub trait KeyHolder {
     /// the private key behind `public_key` with `chain` (DER, leaf first),
     /// as `format` encodes it — standard base64 of a PKCS#12 file with an
     /// empty password, or PEM text (the PKCS#8 `PRIVATE KEY` block, then
-    /// each `CERTIFICATE`). A key holder that lets no key out keeps this
+    /// each `CERTIFICATE`). `public_key` is `None` for a key the policy
+    /// makes non-exportable: the value is then the chain alone, as the
+    /// service gives it. A key holder that lets no key out keeps this
     /// default, which refuses.
     fn export_secret(
         &self,
         name: &CertificateName,
-        public_key: &[u8],
+        public_key: Option<&[u8]>,
         chain: &[Vec<u8>],
         format: ImportFormat,
     ) -> Result<String, KeyHolderError> {

@@ -258,15 +258,19 @@ impl KeyHolder for MemoryKeyHolder {
     fn export_secret(
         &self,
         name: &CertificateName,
-        public_key: &[u8],
+        public_key: Option<&[u8]>,
         chain: &[Vec<u8>],
         format: ImportFormat,
     ) -> Result<String, KeyHolderError> {
-        let key = self.keys.get(public_key).ok_or_else(|| rejected(format!("no key is held for {name}")))?;
-        let pkcs8 = key.serialize_der();
+        let pkcs8 = match public_key {
+            Some(spki) => {
+                Some(self.keys.get(spki).ok_or_else(|| rejected(format!("no key is held for {name}")))?.serialize_der())
+            }
+            None => None,
+        };
         match format {
             ImportFormat::Pem => {
-                let mut text = crate::keys::pem_block("PRIVATE KEY", &pkcs8);
+                let mut text = pkcs8.as_deref().map(|k| crate::keys::pem_block("PRIVATE KEY", k)).unwrap_or_default();
                 for der in chain {
                     text.push_str(&crate::keys::pem_block("CERTIFICATE", der));
                 }
@@ -278,11 +282,23 @@ impl KeyHolder for MemoryKeyHolder {
                     .iter()
                     .map(|der| p12_keystore::Certificate::from_der(der).map_err(failed))
                     .collect::<Result<Vec<_>, _>>()?;
-                let key = p12_keystore::PrivateKey::from_der(&pkcs8).map_err(failed)?;
-                let local_key_id = crate::x5c::thumbprint(chain.first().map(Vec::as_slice).unwrap_or_default());
-                let entry = p12_keystore::PrivateKeyChain::new(local_key_id.as_bytes(), key, certificates);
                 let mut store = p12_keystore::KeyStore::new();
-                store.add_entry(name.as_str(), p12_keystore::KeyStoreEntry::PrivateKeyChain(entry));
+                match pkcs8 {
+                    Some(pkcs8) => {
+                        let key = p12_keystore::PrivateKey::from_der(&pkcs8).map_err(failed)?;
+                        let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
+                        let local_key_id = crate::x5c::thumbprint(leaf);
+                        let entry = p12_keystore::PrivateKeyChain::new(local_key_id.as_bytes(), key, certificates);
+                        store.add_entry(name.as_str(), p12_keystore::KeyStoreEntry::PrivateKeyChain(entry));
+                    }
+                    // The chain alone, each certificate its own entry.
+                    None => {
+                        for (index, certificate) in certificates.into_iter().enumerate() {
+                            let alias = format!("{name}-{index}");
+                            store.add_entry(&alias, p12_keystore::KeyStoreEntry::Certificate(certificate));
+                        }
+                    }
+                }
                 // As the service writes its PFX: no password, 3DES, a SHA-1 MAC.
                 let der = store
                     .writer("")

@@ -657,3 +657,29 @@ fn a_backup_too_large_to_restore_is_refused_when_it_is_asked_for() {
     let restore = json!({"value": one.body["value"]});
     assert_eq!(rig.call("POST", "/certificates/restore", Some(restore)).status, 200);
 }
+
+#[test]
+fn a_non_exportable_key_stays_out_of_the_secret() {
+    let mut rig = Rig::new();
+    let policy = json!({"policy": {"key_props": {"kty": "EC", "crv": "P-256", "exportable": false},
+        "x509_props": {"subject": "CN=ne"}, "issuer": {"name": "Self"}}});
+    assert_eq!(rig.call("POST", "/certificates/ne/create", Some(policy)).status, 202);
+    let request_id = match rig.effects.pop() {
+        Some((_, Effect::SignSelf { request_id, .. })) => request_id,
+        other => panic!("{other:?}"),
+    };
+    rig.vault.sign_self(&support::name("ne"), request_id, &mut rig.keys, rig.now, &mut rig.ids).unwrap();
+    let bundle = rig.call("GET", "/certificates/ne", None);
+    let cer = base64::engine::general_purpose::STANDARD.decode(bundle.body["cer"].as_str().unwrap()).unwrap();
+    let secret = rig.call("GET", "/secrets/ne", None);
+    assert_eq!(secret.status, 200, "{}", secret.raw);
+    let pfx = base64::engine::general_purpose::STANDARD.decode(secret.body["value"].as_str().unwrap()).unwrap();
+    let archive = p12_keystore::Pkcs12Archive::from_pkcs12(&pfx, "").unwrap();
+    assert!(archive.keys.is_empty(), "a non-exportable key was given out");
+    assert_eq!(archive.certs.first().map(|c| c.cert.as_der().to_vec()), Some(cer.clone()));
+    let pem = json!({"secret_props": {"contentType": "application/x-pem-file"}});
+    assert_eq!(rig.call("PATCH", "/certificates/ne/policy", Some(pem)).status, 200);
+    let text = rig.call("GET", "/secrets/ne", None).body["value"].as_str().unwrap().to_owned();
+    assert!(!text.contains("PRIVATE KEY") && text.starts_with("-----BEGIN CERTIFICATE-----"), "{text}");
+    assert_eq!(pending_certificate::pem_certificates(&text).unwrap(), [cer]);
+}

@@ -54,7 +54,7 @@ impl KeyHolder for SealingKeys {
     fn export_secret(
         &self,
         name: &CertificateName,
-        public_key: &[u8],
+        public_key: Option<&[u8]>,
         chain: &[Vec<u8>],
         format: ImportFormat,
     ) -> Result<String, KeyHolderError> {

@@ -32,7 +32,13 @@ fn shown_name(name: &CertificateName, version: Option<&str>) -> String {
 pub(super) fn key_needed(version: Option<&str>, loaded: &Loaded) -> Option<Vec<u8>> {
     let (_, certificate) = loaded.certificate.as_ref()?;
     let found = find(certificate, version)?;
-    (!found.is_placeholder() && found.enabled()).then(|| found.public_key().to_vec())
+    (!found.is_placeholder() && found.enabled() && exportable(certificate)).then(|| found.public_key().to_vec())
+}
+
+/// Whether the policy lets the private key out with the secret
+/// (`key_props.exportable`, true unless set false).
+fn exportable(certificate: &Certificate) -> bool {
+    certificate.policy().and_then(|p| p.key_props.as_ref()).and_then(|k| k.exportable) != Some(false)
 }
 
 /// The chain leaf first, whatever order it is stored in.
@@ -76,7 +82,8 @@ pub(super) fn secret(
         .and_then(|s| s.content_type.clone())
         .unwrap_or_else(|| crate::policy::PKCS12.to_owned());
     let format = ImportFormat::from_content_type(Some(&content_type)).unwrap_or(ImportFormat::Pkcs12);
-    let value = keys.export_secret(name, found.public_key(), &leaf_first(found), format)?;
+    let key = exportable(&certificate).then(|| found.public_key());
+    let value = keys.export_secret(name, key, &leaf_first(found), format)?;
     let bundle = SecretBundle {
         value,
         content_type: Some(content_type),
