@@ -303,6 +303,15 @@ pub struct Deletion {
     pub scheduled_purge_date: i64,
 }
 
+impl Deletion {
+    /// A deletion at `now`: purged `recovery.days` later.
+    pub fn at(now: OffsetDateTime, recovery: &Recovery) -> Self {
+        let deleted_date = now.unix_timestamp();
+        let days = i64::from(recovery.days);
+        Deletion { deleted_date, scheduled_purge_date: deleted_date.saturating_add(days.saturating_mul(86_400)) }
+    }
+}
+
 /// What a version update (`PATCH /certificates/{name}/{version}`) changes;
 /// `None` leaves a property as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -489,9 +498,10 @@ impl Certificate {
         }
     }
 
-    /// Whether the name has a certificate that the live routes show: a
-    /// version, and not deleted.
-    fn live(&self) -> Result<(), OperationError> {
+    /// Whether the name has a certificate that the live routes show (a
+    /// version, and not deleted): what a delete, a backup, the policy and
+    /// the listings need; refused (404) otherwise.
+    pub fn check_live(&self) -> Result<(), OperationError> {
         if self.deleted.is_some() || self.versions.is_empty() {
             return Err(OperationError::CertificateNotFound { name: self.name.clone() });
         }
@@ -507,26 +517,13 @@ impl Certificate {
     /// certificate (a recovery brings it back as it then is). Refused (404)
     /// when there is no certificate or it is already deleted.
     pub fn delete(&mut self, recovery: &Recovery, now: OffsetDateTime) -> Result<(), OperationError> {
-        self.live()?;
+        self.check_live()?;
         if recovery.level == RecoveryLevel::Purgeable {
             *self = Certificate::new(self.name.clone());
             return Ok(());
         }
-        let deleted_date = now.unix_timestamp();
-        let days = i64::from(recovery.days);
-        self.deleted = Some(Deletion {
-            deleted_date,
-            scheduled_purge_date: deleted_date.saturating_add(days.saturating_mul(86_400)),
-        });
+        self.deleted = Some(Deletion::at(now, recovery));
         Ok(())
-    }
-
-    /// A certificate deleted the moment before `DELETE` took it: what the
-    /// delete answers for a `Purgeable` vault.
-    pub fn deleted_view(&self, recovery: &Recovery, now: OffsetDateTime) -> Result<Certificate, OperationError> {
-        let mut copy = self.clone();
-        copy.delete(&Recovery { level: RecoveryLevel::RecoverablePurgeable, ..*recovery }, now)?;
-        Ok(copy)
     }
 
     /// The soft-deleted certificate (`GET /deletedcertificates/{name}`);
@@ -581,12 +578,6 @@ impl Certificate {
         Ok(id)
     }
 
-    /// What a backup of the name holds: refused (404) when there is no
-    /// certificate.
-    pub fn check_backup(&self) -> Result<(), OperationError> {
-        self.live()
-    }
-
     /// The public keys a backup carries the private keys of: each issued
     /// version's.
     pub fn version_keys(&self) -> Vec<&[u8]> {
@@ -639,7 +630,7 @@ impl Certificate {
     /// `GET /certificates/{name}/policy`; refused (404) when there is no
     /// certificate.
     pub fn current_policy(&self) -> Result<&CertificatePolicy, OperationError> {
-        self.live()?;
+        self.check_live()?;
         self.policy.as_deref().ok_or_else(|| OperationError::CertificateNotFound { name: self.name.clone() })
     }
 
@@ -682,10 +673,10 @@ impl Certificate {
     /// The pending object, filtered by `request_id` when one is given: a
     /// different id is a 404, exactly as if there were no pending object.
     pub fn pending(&self, request_id: Option<RequestId>) -> Result<&PendingCertificate, OperationError> {
-        match &self.pending {
-            Some(p) if self.deleted.is_none() && request_id.is_none_or(|id| id == p.request_id) => Ok(p),
-            _ => Err(self.not_found()),
+        if self.deleted.is_some() {
+            return Err(self.not_found());
         }
+        self.provider_pending(request_id)
     }
 
     /// The pending object as its provider sees it: as

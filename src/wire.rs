@@ -277,15 +277,7 @@ impl CertificateBundle {
             sid: issued.then(|| url.secret_id(name, v)),
             x5t: issued.then(|| version.x5t().to_owned()),
             cer: issued.then(|| STANDARD.encode(version.cer())),
-            attributes: Some(Attributes {
-                enabled: Some(version.enabled()),
-                nbf: Some(version.not_before()),
-                exp: Some(version.not_after()),
-                created: Some(version.created()),
-                updated: Some(version.updated()),
-                recovery_level: Some(recovery.level.as_str().to_owned()),
-                recoverable_days: Some(recovery.days),
-            }),
+            attributes: Some(version_attributes(version, Some(recovery))),
             tags: tags_of(version),
             policy: certificate.policy().filter(|_| latest).map(|p| render_policy(url, name, p)),
             pending: certificate.current_pending().filter(|_| latest).map(|_| PendingRef { id: url.pending_id(name) }),
@@ -360,7 +352,7 @@ pub struct CertificateImportParameters {
 
 /// `attributes` of a list item: what a bundle's has, without the vault's
 /// recovery settings unless the item is a deleted one.
-fn version_attributes(version: &CertificateVersion, recovery: Option<&Recovery>) -> Attributes {
+pub(crate) fn version_attributes(version: &CertificateVersion, recovery: Option<&Recovery>) -> Attributes {
     Attributes {
         enabled: Some(version.enabled()),
         nbf: Some(version.not_before()),
@@ -372,7 +364,7 @@ fn version_attributes(version: &CertificateVersion, recovery: Option<&Recovery>)
     }
 }
 
-fn tags_of(version: &CertificateVersion) -> Option<BTreeMap<String, String>> {
+pub(crate) fn tags_of(version: &CertificateVersion) -> Option<BTreeMap<String, String>> {
     (!version.tags().is_empty()).then(|| version.tags().clone())
 }
 
@@ -606,14 +598,4 @@ pub struct KeyBundle {
     /// Always `true`: the certificate owns the key.
     #[serde(default)]
     pub managed: bool,
-}
-
-/// The attributes a secret or key of `version` shows.
-pub fn owned_attributes(version: &CertificateVersion, recovery: &Recovery) -> Attributes {
-    version_attributes(version, Some(recovery))
-}
-
-/// The tags a secret or key of `version` shows.
-pub fn owned_tags(version: &CertificateVersion) -> Option<BTreeMap<String, String>> {
-    tags_of(version)
 }

@@ -64,10 +64,8 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
     let needs = operation.needs();
     // Writes to one name (or one issuer) queue in this process; reads never wait.
     let writes = operation.is_write();
-    // A read of private keys (a secret, a backup) queues with the writes too,
-    // so no purge or new version takes a key between the load and its read.
-    let reads_keys = matches!(operation, Operation::GetSecret { .. } | Operation::BackupCertificate { .. });
-    let _queued = match (&needs.certificate, writes || reads_keys) {
+    // A read of private keys (a secret, a backup) queues with the writes too.
+    let _queued = match (&needs.certificate, writes || operation.reads_private_keys()) {
         (Some(name), true) => Some(app.names.lock(name).await),
         _ => None,
     };

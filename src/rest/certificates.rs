@@ -35,7 +35,9 @@ pub(super) fn get(
     Ok(Decision::answer(Response::json(200, &bundle)))
 }
 
-fn version_id(name: &CertificateName, version: Option<&str>) -> Result<Option<VersionId>, RestError> {
+/// The version a path names: none (the latest) when it names none; a
+/// version that is not 32 hex digits is not found, as any other.
+pub(super) fn version_id(name: &CertificateName, version: Option<&str>) -> Result<Option<VersionId>, RestError> {
     match version {
         None | Some("") => Ok(None),
         Some(text) => Ok(Some(VersionId::parse(text).map_err(|_| OperationError::VersionNotFound {
@@ -164,7 +166,7 @@ pub(super) fn backup(
     keys: &mut impl KeyHolder,
 ) -> Result<Decision, RestError> {
     let (_, certificate) = aggregate(loaded, name);
-    certificate.check_backup()?;
+    certificate.check_live()?;
     let mut held = Vec::new();
     for spki in certificate.version_keys() {
         held.push((spki.to_vec(), keys.backup_key(name, spki)?));

@@ -1,6 +1,6 @@
 //! Deleted certificates: delete (soft), list, get, purge, recover.
 
-use crate::certificate::Certificate;
+use crate::certificate::{Certificate, Deletion};
 use crate::error::OperationError;
 use crate::name::CertificateName;
 use crate::vault::Revision;
@@ -27,9 +27,20 @@ pub(super) fn delete(
     loaded: Option<(Revision, Certificate)>,
 ) -> Result<Decision, RestError> {
     let (expected, mut certificate) = aggregate(loaded, name);
-    let shown = certificate.deleted_view(&cx.settings.recovery, cx.now)?;
-    certificate.delete(&cx.settings.recovery, cx.now)?;
-    let response = Response::json(200, &deleted_bundle(cx, &shown)?);
+    // Rendered before the delete, which on a `Purgeable` vault leaves
+    // nothing to render: a soft delete changes nothing the bundle shows but
+    // the recovery members.
+    let recovery = &cx.settings.recovery;
+    let latest = certificate.certificate(None)?;
+    let bundle = DeletedCertificateBundle::render(
+        &cx.settings.url,
+        &certificate,
+        latest,
+        Deletion::at(cx.now, recovery),
+        recovery,
+    );
+    certificate.delete(recovery, cx.now)?;
+    let response = Response::json(200, &bundle);
     Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate }] })
 }
 

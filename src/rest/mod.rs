@@ -372,6 +372,14 @@ impl Operation {
         }
     }
 
+    /// Whether the answer carries private keys out of the key holder (a
+    /// secret, a backup): an embedder that writes one name at a time lets
+    /// such a read queue with the writes, so no purge or new version takes a
+    /// key between its load and its read.
+    pub fn reads_private_keys(&self) -> bool {
+        matches!(self, Operation::GetSecret { .. } | Operation::BackupCertificate { .. })
+    }
+
     /// Whether deciding may take real CPU time — making a key (an EC key and
     /// its CSR take about 0.1 ms, an RSA-2048 key tens of milliseconds),
     /// reading an imported PKCS#12 or PEM key, verifying a chain's signatures

@@ -4,21 +4,17 @@
 //! latest version or one version.
 
 use crate::certificate::{Certificate, CertificateVersion};
-use crate::ids::VersionId;
 use crate::jwk::JsonWebKey;
 use crate::keys::{ImportFormat, KeyHolder};
 use crate::name::CertificateName;
-use crate::wire::{KeyBundle, SecretBundle, owned_attributes, owned_tags};
+use crate::wire::{KeyBundle, SecretBundle, tags_of, version_attributes};
 
 use super::error::RestError;
 use super::{Context, Decision, Loaded, Response};
 
 /// The certificate version a key or secret request names, if there is one.
 fn find<'a>(certificate: &'a Certificate, version: Option<&str>) -> Option<&'a CertificateVersion> {
-    let version = match version {
-        None | Some("") => None,
-        Some(text) => Some(VersionId::parse(text).ok()?),
-    };
+    let version = super::certificates::version_id(certificate.name(), version).ok()?;
     certificate.certificate(version).ok()
 }
 
@@ -89,8 +85,8 @@ pub(super) fn secret(
         content_type: Some(content_type),
         id: cx.settings.url.secret_id(name, found.version()),
         managed: true,
-        attributes: Some(owned_attributes(found, &cx.settings.recovery)),
-        tags: owned_tags(found),
+        attributes: Some(version_attributes(found, Some(&cx.settings.recovery))),
+        tags: tags_of(found),
         kid: Some(cx.settings.url.key_id(name, found.version())),
     };
     Ok(Decision::answer(Response::json(200, &bundle)))
@@ -133,8 +129,8 @@ pub(super) fn key(
     jwk.key_ops = key_ops(&certificate, jwk.kty == "EC");
     let bundle = KeyBundle {
         key: jwk,
-        attributes: Some(owned_attributes(found, &cx.settings.recovery)),
-        tags: owned_tags(found),
+        attributes: Some(version_attributes(found, Some(&cx.settings.recovery))),
+        tags: tags_of(found),
         managed: true,
     };
     Ok(Decision::answer(Response::json(200, &bundle)))

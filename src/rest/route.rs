@@ -548,8 +548,28 @@ pub(super) fn skiptoken(kind: char, after: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{after}"))
 }
 
-fn page(parts: &Parts<'_>, kind: char) -> Result<PageQuery, RestError> {
+/// Where a [`skiptoken`] of a listing of `kind` says the previous page
+/// ended, and (a listing of certificates) whether it had `includePending`.
+fn read_skiptoken(token: &str, kind: char) -> Result<(String, bool), RestError> {
     use base64::Engine as _;
+    let bad = || RestError::InvalidQuery("The $skiptoken is not one this vault gave.".to_owned());
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (token_kind, after) = text.split_once(':').ok_or_else(bad)?;
+    // A listing of certificates with pending ones carries that in its token,
+    // as `nextLink` does not repeat `includePending`.
+    let pending = match token_kind.parse::<char>() {
+        Ok(k) if k == kind => false,
+        Ok('p') if kind == 'c' => true,
+        _ => return Err(bad()),
+    };
+    if after.is_empty() || after.len() > limits::MAX_TARGET_LEN {
+        return Err(bad());
+    }
+    Ok((after.to_owned(), pending))
+}
+
+fn page(parts: &Parts<'_>, kind: char) -> Result<PageQuery, RestError> {
     let max_results = match parts.query.max_results.as_deref() {
         None => None,
         Some(text) => match text.parse::<usize>() {
@@ -562,27 +582,11 @@ fn page(parts: &Parts<'_>, kind: char) -> Result<PageQuery, RestError> {
             }
         },
     };
-    let mut include_pending_from_token = false;
-    let after = match parts.query.skiptoken.as_deref() {
-        None | Some("") => None,
+    let (after, include_pending_from_token) = match parts.query.skiptoken.as_deref() {
+        None | Some("") => (None, false),
         Some(token) => {
-            let bad = || RestError::InvalidQuery("The $skiptoken is not one this vault gave.".to_owned());
-            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
-            let text = String::from_utf8(bytes).map_err(|_| bad())?;
-            // A listing of certificates with pending ones carries that in
-            // its token, as `nextLink` does not repeat `includePending`.
-            let (after, pending) = match text.split_once(':') {
-                Some((k, after)) if k.len() == 1 && k.starts_with(kind) => (after, false),
-                Some(("p", after)) if kind == 'c' => (after, true),
-                _ => return Err(bad()),
-            };
-            if pending {
-                include_pending_from_token = true;
-            }
-            if after.is_empty() || after.len() > limits::MAX_TARGET_LEN {
-                return Err(bad());
-            }
-            Some(after.to_owned())
+            let (after, pending) = read_skiptoken(token, kind)?;
+            (Some(after), pending)
         }
     };
     let include_pending = match parts.query.include_pending.as_deref() {

@@ -316,6 +316,14 @@ fn drop_job(txn: &redb::WriteTransaction, job: &Job) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The keys after `after` (all of them without one), for a listing's page.
+fn after_range(after: Option<&str>) -> (std::ops::Bound<&str>, std::ops::Bound<&str>) {
+    match after {
+        Some(after) => (std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded),
+        None => (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+    }
+}
+
 fn set_meta(txn: &redb::WriteTransaction, key: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
     let mut table = txn.open_table(META).map_err(failed)?;
     match value {
@@ -433,10 +441,7 @@ impl Store for RedbStore {
                 let record: Record = serde_json::from_slice(bytes).map_err(failed)?;
                 Ok((Revision(record.revision), record.certificate))
             };
-            let range = match after {
-                Some(after) => (std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded),
-                None => (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
-            };
+            let range = after_range(after);
             let mut page = Vec::new();
             if deleted {
                 for item in deleted_names.range::<&str>(range).map_err(failed)? {
@@ -466,10 +471,7 @@ impl Store for RedbStore {
     async fn list_issuers(&self, after: Option<&str>, limit: usize) -> Result<Vec<(IssuerName, Issuer)>, StoreError> {
         self.read(|txn| {
             let table = txn.open_table(ISSUERS).map_err(failed)?;
-            let range = match after {
-                Some(after) => (std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded),
-                None => (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
-            };
+            let range = after_range(after);
             let mut page = Vec::new();
             for item in table.range::<&str>(range).map_err(failed)?.take(limit) {
                 let (name, bytes) = item.map_err(failed)?;
