@@ -7,10 +7,11 @@
 #   core   the aggregate, the pending object, Vault, the limits and the REST
 #          surface (routing, query and body parsing, dispatch)
 #   x5c    chain decoding and all three validation levels
-#   store  the server's store write path (the revision check), run against
-#          the store suite on memory, redb and PostgreSQL
+#   store  the server's store write path (load, the write with its revision
+#          check, the key and job changes it carries), run against the store
+#          suite on memory, redb and PostgreSQL
 #
-# Each group writes target/mutants/GROUP/mutants.out (caught.txt, missed.txt,
+# Each group writes target/mutants-out/GROUP/mutants.out (caught.txt, missed.txt,
 # timeout.txt, unviable.txt, outcomes.json); the summary of every group run
 # is printed at the end. Every mutant is built in the `mutants` profile (the
 # test profile without debug info) and has a fixed time limit. `store` needs
@@ -43,7 +44,7 @@ run() {
     shift
     echo "== $group" >&2
     # cargo-mutants exits non-zero when a mutant is missed; the summary says so.
-    cargo mutants "${common[@]}" --output "target/mutants/$group" "$@" "${extra[@]}" || true
+    cargo mutants "${common[@]}" --output "target/mutants-out/$group" "$@" "${extra[@]}" || true
 }
 
 for group in "${groups[@]}"; do
@@ -60,6 +61,7 @@ for group in "${groups[@]}"; do
         run store --package pending-certificate-server \
             -f server/src/store/mod.rs -f server/src/store/memory.rs -f server/src/store/redb.rs \
             -f server/src/store/postgres.rs \
+            --re '(::write|write_name|write_groups|key_changes|::load)( |$)' \
             --cargo-test-arg=--test=store
         ;;
     *)
@@ -72,7 +74,7 @@ done
 echo
 printf '%-6s %8s %8s %8s %8s %8s\n' group caught missed timeout unviable score
 for group in "${groups[@]}"; do
-    out=target/mutants/$group/mutants.out
+    out=target/mutants-out/$group/mutants.out
     [[ -d $out ]] || continue
     count() { if [[ -f $out/$1.txt ]]; then grep -c . "$out/$1.txt" || true; else echo 0; fi; }
     caught=$(count caught) missed=$(count missed) timeout=$(count timeout) unviable=$(count unviable)

@@ -54,6 +54,26 @@ fn rest_sequence_corpus() {
     replay("rest_sequence", targets::rest_sequence);
 }
 
+#[test]
+fn policy_corpus() {
+    replay("policy", targets::policy);
+}
+
+#[test]
+fn backup_corpus() {
+    replay("backup", targets::backup);
+}
+
+#[test]
+fn import_corpus() {
+    replay("import", targets::import);
+}
+
+#[test]
+fn paging_corpus() {
+    replay("paging", targets::paging);
+}
+
 fn op(method: u8, name: u8, route: u8, body: &[u8]) -> Vec<u8> {
     let len = body.len() as u16;
     let mut out = vec![method, name, route, (len >> 8) as u8, len as u8];
@@ -69,6 +89,7 @@ fn write_seed_corpus() {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), data).unwrap();
     };
+    use base64::Engine as _;
     let ca = support::Ca::p256("Seed CA");
     let intermediate = ca.intermediate("Seed Intermediate", &rcgen::PKCS_ECDSA_P384_SHA384);
     let holder = support::Holder::p256();
@@ -123,9 +144,129 @@ fn write_seed_corpus() {
         "garbage-bodies",
         &[op(1, 0, 0, b"{"), op(1, 0, 2, b"\xff"), op(2, 0, 1, b"[]"), op(4, 3, 4, br#"{"provider":1}"#)].concat(),
     );
+    let selfsigned =
+        br#"{"policy":{"key_props":{"kty":"EC"},"x509_props":{"subject":"CN=c"},"issuer":{"name":"Self"}}}"#;
+    const GET: u8 = 0;
+    const POST: u8 = 1;
+    const PATCH: u8 = 2;
+    const DELETE: u8 = 3;
+    const PUT: u8 = 4;
+    const SIGN: u8 = 6;
+    const TICK: u8 = 7;
+    write(
+        "rest_sequence",
+        "lifecycle",
+        &[
+            op(POST, 0, 0, selfsigned),
+            op(SIGN, 0, 0, b""),
+            op(GET, 0, 4, b""),
+            op(GET, 0, 9, b""),
+            op(PATCH, 0, 10, br#"{"x509_props":{"validity_months":24}}"#),
+            op(PATCH, 0, 4, br#"{"attributes":{"enabled":false},"tags":{"a":"b"}}"#),
+            op(GET, 0, 15, b""),
+            op(GET, 0, 16, b""),
+            op(POST, 0, 11, b""),
+            op(DELETE, 0, 4, b""),
+            op(GET, 0, 13, b""),
+            op(GET, 0, 19, b""),
+            op(POST, 0, 14, b""),
+            op(DELETE, 0, 4, b""),
+            op(DELETE, 0, 13, b""),
+            op(POST, 0, 12, b""),
+            op(GET, 0, 18, b""),
+            op(GET, 0, 21, b""),
+        ]
+        .concat(),
+    );
+    write(
+        "rest_sequence",
+        "purge-date-and-contacts",
+        &[
+            op(POST, 1, 0, selfsigned),
+            op(SIGN, 1, 0, b""),
+            op(POST, 1, 11, b""),
+            op(DELETE, 1, 4, b""),
+            [TICK, 0, 0, 0, 91].to_vec(),
+            op(GET, 1, 13, b""),
+            op(POST, 1, 12, b""),
+            op(PUT, 0, 17, br#"{"contacts":[{"email":"a@b.c","name":"a","phone":"1"}]}"#),
+            op(GET, 0, 17, b""),
+            op(DELETE, 0, 17, b""),
+            op(GET, 0, 20, b""),
+            op(GET, 0, 22, b""),
+            op(GET, 0, 23, b""),
+        ]
+        .concat(),
+    );
     write(
         "rest_sequence",
         "double-create",
         &[op(1, 0, 0, create), op(1, 0, 0, create), op(0, 0, 6, b""), op(0, 0, 5, b"")].concat(),
     );
+
+    let policies: &[(&str, &[u8])] = &[
+        ("full", br#"{"key_props":{"exportable":true,"kty":"RSA","key_size":2048,"reuse_key":false},"secret_props":{"contentType":"application/x-pkcs12"},"x509_props":{"subject":"CN=a","sans":{"dns_names":["a.example"],"emails":["a@example.com"],"upns":["a@b"]},"ekus":["1.3.6.1.5.5.7.3.1"],"key_usage":["digitalSignature","keyEncipherment"],"validity_months":12,"basic_constraints":{"ca":false}},"lifetime_actions":[{"trigger":{"lifetime_percentage":80},"action":{"action_type":"AutoRenew"}}],"issuer":{"name":"Self","cty":"OV-SSL","cert_transparency":false},"attributes":{"enabled":true}}"#),
+        ("ec-section", br#"{"key_props":{"kty":"EC","crv":"P-384"}}"#),
+        ("issuer-section", br#"{"issuer":{"name":"Unknown"}}"#),
+        ("bad-subject", br#"{"x509_props":{"subject":"not a name"}}"#),
+        ("days-before-expiry", br#"{"lifetime_actions":[{"trigger":{"days_before_expiry":30},"action":{"action_type":"EmailContacts"}}]}"#),
+        ("too-many-months", br#"{"x509_props":{"validity_months":1201}}"#),
+        ("pem", br#"{"secret_props":{"contentType":"application/x-pem-file"},"key_props":{"exportable":false}}"#),
+        ("not-an-object", b"[1,2]"),
+    ];
+    for (name, policy) in policies {
+        write("policy", name, policy);
+    }
+
+    let (blob, contents) = targets::real_backup();
+    write("backup", "blob", &[&[0u8][..], blob.as_bytes()].concat());
+    write("backup", "contents", &[&[1u8][..], contents].concat());
+    write("backup", "contents-without-keys", &[&[1u8][..], br#"{"certificate":{},"keys":[]}"#].concat());
+    write("backup", "garbage", b"\x00not a blob");
+    write("backup", "sealed-garbage", b"\x01{");
+
+    let key = support::Holder::p256();
+    let leaf = ca.sign("import", &key.key);
+    let pem = format!(
+        "{}{}{}",
+        pending_certificate::pem_block("PRIVATE KEY", &key.key.serialize_der()),
+        pending_certificate::pem_block("CERTIFICATE", &leaf),
+        pending_certificate::pem_block("CERTIFICATE", &ca.der)
+    );
+    write("import", "pem", &[&[0u8][..], pem.as_bytes()].concat());
+    write(
+        "import",
+        "pem-certificate-only",
+        &[&[0u8][..], pending_certificate::pem_block("CERTIFICATE", &leaf).as_bytes()].concat(),
+    );
+    let mut rig = targets::Rig::new();
+    let body = serde_json::json!({"value": pem, "policy": {"secret_props": {"contentType": "application/x-pem-file"}}});
+    assert_eq!(rig.call("POST", "/certificates/i/import", &serde_json::to_vec(&body).unwrap()).status, 200);
+    let to_pkcs12 = br#"{"secret_props":{"contentType":"application/x-pkcs12"}}"#;
+    assert_eq!(rig.call("PATCH", "/certificates/i/policy", to_pkcs12).status, 200);
+    let secret = rig.call("GET", "/secrets/i", b"");
+    let secret: serde_json::Value = serde_json::from_slice(&secret.body).unwrap();
+    let pkcs12 = base64::engine::general_purpose::STANDARD.decode(secret["value"].as_str().unwrap()).unwrap();
+    write("import", "pkcs12", &[&[1u8][..], &pkcs12].concat());
+    write("import", "pkcs12-other-password", &[&[2u8][..], &pkcs12].concat());
+    write("import", "garbage", b"\x010\x03\x02\x01\x03");
+
+    write("paging", "certificates", b"\x00api-version=7.5&maxresults=3");
+    write("paging", "pending", b"\x00api-version=7.5&includePending=true&maxresults=25");
+    write("paging", "deleted", b"\x01api-version=7.5&maxresults=2");
+    write("paging", "versions", b"\x02api-version=7.5&maxresults=1");
+    let mut rig = targets::Rig::with(targets::paged_vault().clone());
+    for (seed, which, path) in [
+        ("issuers-next", 3u8, "/certificates/issuers?maxresults=5"),
+        ("pending-next", 0, "/certificates?maxresults=4&includePending=true"),
+    ] {
+        let page = rig.call("GET", path, b"");
+        let page: serde_json::Value = serde_json::from_slice(&page.body).unwrap();
+        let next = page["nextLink"].as_str().unwrap();
+        let query = next.split_once('?').unwrap().1;
+        write("paging", seed, &[&[which][..], query.as_bytes()].concat());
+    }
+    write("paging", "foreign-token", b"\x00api-version=7.5&$skiptoken=zz");
+    write("paging", "zero", b"\x00api-version=7.5&maxresults=0");
+    write("paging", "no-version", b"\x01maxresults=1");
 }

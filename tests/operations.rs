@@ -685,3 +685,68 @@ fn request_ids_are_never_reused_for_a_name() {
         f.vault.delete_pending(&f.name, None, now()).unwrap();
     }
 }
+
+// A provider's failure is bounded: a code of at most 256 characters and a
+// message of at most 4096 (characters, not bytes), each bound itself taken.
+#[test]
+fn a_failure_code_and_message_are_taken_up_to_their_bounds_and_refused_beyond() {
+    let code_limit = pending_certificate::limits::MAX_FAILURE_CODE_LEN;
+    let message_limit = pending_certificate::limits::MAX_FAILURE_MESSAGE_LEN;
+    let cases = [
+        ("é".repeat(code_limit), "details".to_owned(), None),
+        ("c".to_owned(), "é".repeat(message_limit), None),
+        ("c".repeat(code_limit + 1), "details".to_owned(), Some("the error code is longer than 256 characters")),
+        ("c".to_owned(), "m".repeat(message_limit + 1), Some("the error message is longer than 4096 characters")),
+        (String::new(), "details".to_owned(), Some("the error code is empty")),
+    ];
+    for (code, message, refusal) in cases {
+        let mut f = Fixture::new();
+        f.create(Some(DIGICERT));
+        let id = rid(&f);
+        let name = f.name.clone();
+        match refusal {
+            None => {
+                f.vault.failed(&name, id, Failure::new(code.clone(), message.clone()), now()).unwrap();
+                let error = match f.pending().status() {
+                    Status::Failed { error } => error.clone(),
+                    other => panic!("{other:?}"),
+                };
+                assert_eq!((error.code, error.message), (code, message));
+            }
+            Some(reason) => f.refused(
+                |v, _| v.failed(&name, id, Failure::new(code, message), now()),
+                400,
+                "BadParameter",
+                &format!("The provider's failure is invalid: {reason}"),
+            ),
+        }
+    }
+}
+
+// The keys a name still needs: the pending request's CSR key and every issued
+// version's leaf key, each once; what an embedder keeps, and no more.
+#[test]
+fn a_name_refers_to_its_requests_key_and_each_issued_versions_key() {
+    let mut f = Fixture::new();
+    let refs = |f: &Fixture| -> Vec<Vec<u8>> {
+        let (_, certificate) = f.vault.load(&f.name).unwrap();
+        certificate.key_references().into_iter().map(<[u8]>::to_vec).collect()
+    };
+    f.create(None);
+    let first_key = f.pending().csr().public_key().to_vec();
+    assert_eq!(refs(&f), vec![first_key.clone()]);
+    let leaf = f.leaf();
+    f.merge(&[leaf]).unwrap();
+    // The issued version's leaf carries the same key: still one reference.
+    assert_eq!(refs(&f), vec![first_key.clone()]);
+    // A second request with a new key: both are needed.
+    f.holder = Holder::p256();
+    f.create(None);
+    let second_key = f.pending().csr().public_key().to_vec();
+    let mut expected = vec![first_key.clone(), second_key];
+    expected.sort();
+    assert_eq!(refs(&f), expected);
+    // Once that request is deleted, only the issued version's key is left.
+    f.vault.delete_pending(&f.name, None, now()).unwrap();
+    assert_eq!(refs(&f), vec![first_key]);
+}

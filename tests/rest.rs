@@ -672,6 +672,23 @@ fn malformed_requests_get_a_4xx_and_change_nothing() {
         "RequestEntityTooLarge",
         "The request body has 1048577 bytes; at most 1048576 are allowed.",
     );
+    // Each bound is itself taken: a body of exactly 1 MiB is read (and is
+    // not JSON), a target of exactly 8 KiB answers.
+    let answer = rig.raw("POST", &merge, &huge[1..]);
+    assert_eq!((answer.status, answer.body["error"]["code"].as_str()), (400, Some("BadParameter")));
+    let limit = pending_certificate::limits::MAX_TARGET_LEN;
+    let mut long = format!("{pending}&padding=");
+    long.push_str(&"a".repeat(limit - long.len()));
+    assert_eq!(rig.raw("GET", &long, b"").status, 200);
+    long.push('a');
+    let answer = rig.raw("GET", &long, b"");
+    assert_eq!(
+        (answer.status, answer.body["error"]["code"].as_str()),
+        (400, Some("BadParameter")),
+        "{:?}",
+        answer.body
+    );
+    assert!(answer.body["error"]["message"].as_str().unwrap().contains("request path length"), "{:?}", answer.body);
 }
 
 #[test]

@@ -389,3 +389,27 @@ fn directory_names_are_compared_as_normalized_strings() {
         at(level, &fine, &spki(&holder)).unwrap_or_else(|e| panic!("{level}: {e}"));
     }
 }
+
+#[test]
+fn trust_anchors_come_from_a_pem_file_of_ca_certificates_and_need_a_verifying_level() {
+    use pending_certificate::ChainOptions;
+    let root = Ca::p256("Anchor Root");
+    let other = Ca::p256("Other Root");
+    let pem = format!(
+        "{}{}",
+        pending_certificate::pem_block("CERTIFICATE", &root.der),
+        pending_certificate::pem_block("CERTIFICATE", &other.der)
+    );
+    for level in [Verified, Strict] {
+        let options = ChainOptions::with_anchors_pem(level, &pem).unwrap();
+        assert_eq!(options.level, level);
+        assert_eq!(options.trust_anchors, vec![root.der.clone(), other.der.clone()]);
+    }
+    // Anchors mean nothing where no path is checked.
+    let refused = ChainOptions::with_anchors_pem(Service, &pem).unwrap_err();
+    assert!(refused.contains("verified or strict"), "{refused}");
+    // A text without a certificate, and a certificate that does not parse.
+    assert!(ChainOptions::with_anchors_pem(Verified, "no certificate here").is_err());
+    let broken = pending_certificate::pem_block("CERTIFICATE", &root.der[..root.der.len() / 2]);
+    assert!(ChainOptions::with_anchors_pem(Verified, &broken).is_err());
+}

@@ -1,5 +1,6 @@
 //! The conformance kit against the server over real HTTP: the same model and
-//! invariants the core's own tests use. Each case starts a fresh server.
+//! invariants the core's own tests use. Each case starts a fresh server, in
+//! memory or on redb in a fresh data directory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
@@ -9,19 +10,37 @@ use common::{Server, http};
 use pending_certificate::conformance::{Conformance, ProviderOutcome, Surface, SurfaceResponse, steps};
 use proptest_state_machine::prop_state_machine;
 
-struct RemoteSurface {
+/// The server under the kit; `REDB`: with `--data-dir`.
+struct RemoteSurface<const REDB: bool> {
     server: Server,
+    dir: Option<std::path::PathBuf>,
 }
 
-impl Surface for RemoteSurface {
+impl<const REDB: bool> Drop for RemoteSurface<REDB> {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl<const REDB: bool> Surface for RemoteSurface<REDB> {
     fn start() -> Self {
+        static CASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = REDB.then(|| {
+            let case = CASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("conformance-{}-{case}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            dir
+        });
         // The provider's own timer never fires during a case: the kit reports
         // every outcome through the admin route.
         let server = Server::start(
             &["--insecure-http", "--admin", "--provider-delay", "86400", "--self-signed-delay", "86400"],
-            None,
+            dir.as_deref(),
         );
-        Self { server }
+        Self { server, dir }
     }
 
     fn call(&mut self, method: &str, target: &str, body: &[u8]) -> SurfaceResponse {
@@ -57,5 +76,8 @@ prop_state_machine! {
     ))]
 
     #[test]
-    fn the_server_conforms_over_http(sequential 1..=steps() => Conformance<RemoteSurface>);
+    fn the_server_conforms_over_http_in_memory(sequential 1..=steps() => Conformance<RemoteSurface<false>>);
+
+    #[test]
+    fn the_server_conforms_over_http_on_redb(sequential 1..=steps() => Conformance<RemoteSurface<true>>);
 }
