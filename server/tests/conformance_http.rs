@@ -70,14 +70,17 @@ impl<const REDB: bool> Surface for RemoteSurface<REDB> {
     }
 }
 
+type InMemory = RemoteSurface<false>;
+type OnRedb = RemoteSurface<true>;
+
 prop_state_machine! {
     #![proptest_config(proptest::test_runner::Config::with_cases(
         std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(12)
     ))]
 
     #[test]
-    fn the_server_conforms_over_http_in_memory(sequential 1..=steps() => Conformance<RemoteSurface<false>>);
+    fn the_server_conforms_over_http_in_memory(sequential 1..=steps() => Conformance<InMemory>);
 
     #[test]
-    fn the_server_conforms_over_http_on_redb(sequential 1..=steps() => Conformance<RemoteSurface<true>>);
+    fn the_server_conforms_over_http_on_redb(sequential 1..=steps() => Conformance<OnRedb>);
 }
