@@ -92,6 +92,9 @@ mod tests {
         assert!(!json_nesting_exceeds(br#"{"a":[{"b":"[[[[["}]}"#, 3));
         assert!(json_nesting_exceeds(br#"{"a":[{"b":[1]}]}"#, 3));
         assert!(!json_nesting_exceeds(br#"{"a":"\"[[[[\""}"#, 1));
+        // Siblings do not add up: each closing bracket ends a level.
+        assert!(!json_nesting_exceeds(br#"[[1],[2],{"a":{}},[[]],[3]]"#, 3));
+        assert!(json_nesting_exceeds(br#"[[1],[2],{"a":{"b":[]}}]"#, 3));
         let deep = "[".repeat(100_000);
         assert!(json_nesting_exceeds(deep.as_bytes(), MAX_JSON_DEPTH));
     }

@@ -800,3 +800,86 @@ fn a_request_names_what_it_needs_and_decides_over_what_was_loaded() {
         missing.decide(&settings, Loaded::default(), &mut MemoryKeyHolder::new(), &mut support::ids(), support::now());
     assert_eq!((refused.response.status, refused.writes.len()), (404, 0));
 }
+
+/// An embedder whose write lost a race answers the service's 409: its words
+/// for a racing delete of the pending object, and for any other write.
+#[test]
+fn a_lost_race_is_the_services_conflict_with_its_words_for_a_delete() {
+    use pending_certificate::VaultSettings;
+    use pending_certificate::rest::Operation;
+    let settings = VaultSettings::new(VaultUrl::new(VAULT).unwrap());
+    let parse = |method: &str, target: &str, body: &[u8]| {
+        Operation::parse(Request { method, target: &format!("{target}?{API}"), body }).unwrap()
+    };
+    let pending = "https://mykeyvault.vault.azure.net/certificates/c/pending";
+    let operations = [
+        (parse("DELETE", "/certificates/c/pending", b""), "deleting the"),
+        (parse("PATCH", "/certificates/c/pending", br#"{"cancellation_requested":true}"#), "updating"),
+        (parse("POST", "/certificates/c/create", br#"{"policy":{"x509_props":{"subject":"CN=c"}}}"#), "updating"),
+        (parse("DELETE", "/certificates/c", b""), "updating"),
+    ];
+    for (operation, words) in operations {
+        let response = rest::conflict(&operation, &settings, &support::name("c"));
+        let body: Value = serde_json::from_slice(&response.body).unwrap();
+        assert_eq!((response.status, body["error"]["code"].as_str()), (409, Some("Conflict")), "{operation:?}");
+        let expected = format!(
+            "There was a conflict while {words} pending certificate '{pending}'. This can happen when multiple operations are performed in parallel against the pending certificate. To avoid this error, perform operations against the pending certificate in a sequential manner."
+        );
+        assert_eq!(body["error"]["message"].as_str(), Some(expected.as_str()), "{operation:?}");
+    }
+}
+
+/// The private keys a decision needs loaded: a secret's version's key, a
+/// backup's every version's key, and none for anything else.
+#[test]
+fn a_secret_needs_its_versions_key_and_a_backup_every_versions_key() {
+    use pending_certificate::rest::Operation;
+    let mut rig = Rig::new();
+    let mut keys = Vec::new();
+    let mut versions = Vec::new();
+    for _ in 0..2 {
+        let body = json!({"policy": {"x509_props": {"subject": "CN=s"}, "issuer": {"name": "Self"}, "key_props": {"kty": "EC"}}});
+        assert_eq!(rig.call("POST", &format!("/certificates/s/create?{API}"), Some(body)).status, 202);
+        let request_id = rig.vault.pending(&support::name("s"), None).unwrap().request_id();
+        let issued = rig.vault.sign_self(&support::name("s"), request_id, &mut rig.keys, support::now(), &mut rig.ids);
+        let pending_certificate::Issued::Completed(version) = issued.unwrap() else { panic!("not signed") };
+        let got = rig.vault.certificate(&support::name("s"), Some(version.clone())).unwrap();
+        keys.push(got.public_key().to_vec());
+        versions.push(version.to_string());
+    }
+    assert_ne!(keys[0], keys[1]);
+    let needed = |rig: &Rig, method: &str, target: &str| {
+        let operation = Operation::parse(Request { method, target: &format!("{target}?{API}"), body: b"" }).unwrap();
+        let loaded = rig.vault.loaded(&operation.needs());
+        let mut needed = operation.keys_needed(&loaded);
+        needed.sort();
+        needed
+    };
+    assert_eq!(needed(&rig, "GET", "/secrets/s"), vec![keys[1].clone()]);
+    assert_eq!(needed(&rig, "GET", &format!("/secrets/s/{}", versions[0])), vec![keys[0].clone()]);
+    let mut both = keys.clone();
+    both.sort();
+    assert_eq!(needed(&rig, "POST", "/certificates/s/backup"), both);
+    for (method, target) in [("GET", "/certificates/s"), ("GET", "/keys/s"), ("GET", "/secrets/absent")] {
+        assert_eq!(needed(&rig, method, target), Vec::<Vec<u8>>::new(), "{method} {target}");
+    }
+}
+
+/// `preserveCertOrder` given on a create is kept with the request and shown
+/// on its pending object; not given, it is left out.
+#[test]
+fn preserve_cert_order_is_kept_with_the_request() {
+    let mut rig = Rig::new();
+    for (name, preserve) in [("kept", Some(true)), ("plain", None)] {
+        let mut body = json!({"policy": {"x509_props": {"subject": "CN=p"}, "issuer": {"name": "Unknown"}, "key_props": {"kty": "EC"}}});
+        if let Some(preserve) = preserve {
+            body["preserveCertOrder"] = json!(preserve);
+        }
+        let created = rig.call("POST", &format!("/certificates/{name}/create?{API}"), Some(body));
+        assert_eq!(created.status, 202);
+        assert_eq!(created.body.get("preserveCertOrder"), preserve.map(|p| json!(p)).as_ref(), "{name}");
+        let got = rig.call("GET", &format!("/certificates/{name}/pending?{API}"), None);
+        assert_eq!(got.body.get("preserveCertOrder"), preserve.map(|p| json!(p)).as_ref(), "{name}");
+        assert_eq!(rig.vault.pending(&support::name(name), None).unwrap().preserve_cert_order(), preserve.is_some());
+    }
+}
