@@ -750,3 +750,44 @@ fn a_name_refers_to_its_requests_key_and_each_issued_versions_key() {
     f.vault.delete_pending(&f.name, None, now()).unwrap();
     assert_eq!(refs(&f), vec![first_key]);
 }
+
+// The checks an embedder runs before the expensive part of a merge (decoding
+// and validating the chain) answer as the merge itself would.
+#[test]
+fn a_merge_is_checked_before_its_chain_as_the_merge_answers() {
+    // Nothing pending: the merge's own 404.
+    let f = Fixture::new();
+    let error = f.vault.check_merge(&f.name).unwrap_err();
+    assert_eq!((error.status(), error.code()), (404, "PendingCertificateNotFound"));
+    // A manual request in progress: taken.
+    let mut f = Fixture::new();
+    f.create(None);
+    f.vault.check_merge(&f.name).unwrap();
+    // An issuer-backed one: the merge's 403, before any chain.
+    let mut f = Fixture::new();
+    f.create(Some(DIGICERT));
+    let error = f.vault.check_merge(&f.name).unwrap_err();
+    assert_eq!((error.status(), error.code()), (403, "Forbidden"));
+    // Completed: the merge's 409.
+    let mut f = Fixture::new();
+    f.create(None);
+    let leaf = f.leaf();
+    f.merge(std::slice::from_ref(&leaf)).unwrap();
+    let expected = f.merge(&[leaf]).unwrap_err();
+    let error = f.vault.check_merge(&f.name).unwrap_err();
+    assert_eq!(error, expected);
+    assert_eq!(error.status(), 409);
+}
+
+// A vault counts the names that hold anything.
+#[test]
+fn a_vault_counts_the_names_that_hold_something() {
+    let mut f = Fixture::new();
+    assert_eq!((f.vault.len(), f.vault.is_empty()), (0, true));
+    f.create(None);
+    let other = name("other");
+    let request = f.request(None);
+    f.vault.create(&other, request, now(), &mut f.ids).unwrap();
+    assert_eq!((f.vault.len(), f.vault.is_empty()), (2, false));
+    assert_eq!(f.vault.names().count(), 2);
+}
