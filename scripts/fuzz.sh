@@ -3,7 +3,8 @@
 #
 #   scripts/fuzz.sh [TARGET…]            run each target (default: every one)
 #   FUZZ_RUNS=N scripts/fuzz.sh …        executions per target (default 10 000 000)
-#   FUZZ_SECONDS=S scripts/fuzz.sh …     or a time limit per target instead
+#   FUZZ_SECONDS=S scripts/fuzz.sh …     a time limit per target instead (or as
+#                                        well, when FUZZ_RUNS is also given)
 #   scripts/fuzz.sh --cmin [TARGET…]     minimize the committed corpora
 #
 # Each run starts from fuzz/corpus/TARGET (the corpus tests/fuzz_corpus.rs
@@ -41,7 +42,9 @@ for target in "${targets[@]}"; do
         (cd fuzz && cargo fuzz cmin "${build[@]}" "$target" "corpus/$target")
         continue
     fi
-    if [[ -n ${FUZZ_SECONDS:-} ]]; then limit=(-max_total_time="$FUZZ_SECONDS"); else limit=(-runs="${FUZZ_RUNS:-10000000}"); fi
+    limit=()
+    [[ -n ${FUZZ_SECONDS:-} ]] && limit+=(-max_total_time="$FUZZ_SECONDS")
+    [[ -n ${FUZZ_RUNS:-} || -z ${FUZZ_SECONDS:-} ]] && limit+=(-runs="${FUZZ_RUNS:-10000000}")
     out=target/fuzz-$target.log
     start=$(date +%s)
     result=ok

@@ -883,3 +883,79 @@ fn preserve_cert_order_is_kept_with_the_request() {
         assert_eq!(rig.vault.pending(&support::name(name), None).unwrap().preserve_cert_order(), preserve.is_some());
     }
 }
+
+/// Every bound on a create's tags and policy is itself taken, and one more
+/// is refused naming the bound: the tag count, a tag's name and value, a
+/// policy string and a policy list.
+#[test]
+fn create_bounds_are_taken_at_the_bound_and_refused_beyond_it() {
+    use pending_certificate::limits::{
+        MAX_POLICY_LIST_LEN, MAX_POLICY_STRING_LEN, MAX_TAG_NAME_LEN, MAX_TAG_VALUE_LEN, MAX_TAGS,
+    };
+    let create = |tags: Value, dns: Vec<String>, cty: String| json!({"policy": {"key_props": {"kty": "EC"}, "x509_props": {"subject": "CN=b", "sans": {"dns_names": dns}}, "issuer": {"name": "Unknown", "cty": cty}}, "tags": tags});
+    let tags = |count: usize, name_len: usize, value_len: usize| {
+        let mut tags = serde_json::Map::new();
+        for i in 0..count {
+            let name = format!("{i:02}{}", "n".repeat(name_len.saturating_sub(2)));
+            tags.insert(name, json!("v".repeat(value_len)));
+        }
+        Value::Object(tags)
+    };
+    let dns = |count: usize| (0..count).map(|i| format!("h{i}.example")).collect::<Vec<_>>();
+    let cases = [
+        ("tags", tags(MAX_TAGS, 2, 1), dns(1), String::new(), tags(MAX_TAGS + 1, 2, 1), MAX_TAGS),
+        (
+            "tag name length",
+            tags(1, MAX_TAG_NAME_LEN, 1),
+            dns(1),
+            String::new(),
+            tags(1, MAX_TAG_NAME_LEN + 1, 1),
+            MAX_TAG_NAME_LEN,
+        ),
+        (
+            "tag value length",
+            tags(1, 2, MAX_TAG_VALUE_LEN),
+            dns(1),
+            String::new(),
+            tags(1, 2, MAX_TAG_VALUE_LEN + 1),
+            MAX_TAG_VALUE_LEN,
+        ),
+    ];
+    let mut rig = Rig::new();
+    for (n, (what, at, dns, cty, beyond, limit)) in cases.into_iter().enumerate() {
+        let target = format!("/certificates/bound{n}/create?{API}");
+        let taken = rig.call("POST", &target, Some(create(at, dns.clone(), cty.clone())));
+        assert_eq!(taken.status, 202, "{what} at its bound: {}", taken.body);
+        let target = format!("/certificates/over{n}/create?{API}");
+        let body = serde_json::to_vec(&create(beyond, dns, cty)).unwrap();
+        let message = format!("The request exceeds a limit: {what} (at most {limit}).");
+        rig.refused("POST", &target, &body, 400, "BadParameter", &message);
+    }
+    let policy_cases = [
+        (
+            "list length",
+            dns(MAX_POLICY_LIST_LEN),
+            "c".to_owned(),
+            dns(MAX_POLICY_LIST_LEN + 1),
+            "c".to_owned(),
+            MAX_POLICY_LIST_LEN,
+        ),
+        (
+            "string length",
+            dns(1),
+            "c".repeat(MAX_POLICY_STRING_LEN),
+            dns(1),
+            "c".repeat(MAX_POLICY_STRING_LEN + 1),
+            MAX_POLICY_STRING_LEN,
+        ),
+    ];
+    for (n, (what, dns_at, cty_at, dns_beyond, cty_beyond, limit)) in policy_cases.into_iter().enumerate() {
+        let target = format!("/certificates/policy{n}/create?{API}");
+        let taken = rig.call("POST", &target, Some(create(json!({}), dns_at, cty_at)));
+        assert_eq!(taken.status, 202, "{what} at its bound: {}", taken.body);
+        let target = format!("/certificates/policyover{n}/create?{API}");
+        let body = serde_json::to_vec(&create(json!({}), dns_beyond, cty_beyond)).unwrap();
+        let message = format!("The request exceeds a limit: {what} (at most {limit}).");
+        rig.refused("POST", &target, &body, 400, "BadParameter", &message);
+    }
+}
