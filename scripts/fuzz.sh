@@ -7,11 +7,14 @@
 #                                        well, when FUZZ_RUNS is also given)
 #   scripts/fuzz.sh --cmin [TARGET…]     minimize the committed corpora
 #
-# Each run starts from fuzz/corpus/TARGET (the corpus tests/fuzz_corpus.rs
-# replays), adds what it finds there, stops at the first crash, panic,
-# timeout (10 s for one input) or failed invariant, leaving the input in
-# fuzz/artifacts/TARGET/, and appends its executions to
-# target/fuzz-runs.tsv (date, target, executions, seconds, result).
+# Each run starts from fuzz/corpus/TARGET (the committed corpus
+# tests/fuzz_corpus.rs replays) and what earlier runs found
+# (target/fuzz-corpus/TARGET, where it adds what it finds), stops at the
+# first crash, panic, timeout (10 s for one input) or failed invariant,
+# leaving the input in fuzz/artifacts/TARGET/, and appends its executions
+# to target/fuzz-runs.tsv (date, target, executions, seconds, result).
+# `--cmin` merges both into the smallest set of the committed corpus's
+# files and the finds that covers as much, and writes it to fuzz/corpus/.
 # Built without a sanitizer: the project's code forbids `unsafe`, and the
 # executions count.
 set -euo pipefail
@@ -38,8 +41,14 @@ build=(--sanitizer none --release)
 mkdir -p target
 log=target/fuzz-runs.tsv
 for target in "${targets[@]}"; do
+    found=../target/fuzz-corpus/$target
+    mkdir -p "fuzz/$found"
     if $cmin; then
-        (cd fuzz && cargo fuzz cmin "${build[@]}" "$target" "corpus/$target")
+        merged=../target/fuzz-merged/$target
+        rm -rf "fuzz/$merged" && mkdir -p "fuzz/$merged"
+        (cd fuzz && cargo fuzz run "${build[@]}" "$target" -- -merge=1 "$merged" "corpus/$target" "$found")
+        rm -rf "fuzz/corpus/$target" && mv "fuzz/$merged" "fuzz/corpus/$target"
+        echo "$target: $(find "fuzz/corpus/$target" -type f | wc -l) files" >&2
         continue
     fi
     limit=()
@@ -48,7 +57,7 @@ for target in "${targets[@]}"; do
     out=target/fuzz-$target.log
     start=$(date +%s)
     result=ok
-    (cd fuzz && cargo fuzz run "${build[@]}" "$target" "corpus/$target" -- \
+    (cd fuzz && cargo fuzz run "${build[@]}" "$target" "$found" "corpus/$target" -- \
         "${limit[@]}" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1) 2>"$out" || result=failed
     seconds=$(($(date +%s) - start))
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out" | grep -o '[0-9]*$' | tail -1 || true)

@@ -43,6 +43,7 @@ run() {
     local group=$1
     shift
     echo "== $group" >&2
+    mkdir -p "target/mutants-out/$group"
     # cargo-mutants exits non-zero when a mutant is missed; the summary says so.
     cargo mutants "${common[@]}" --output "target/mutants-out/$group" "$@" "${extra[@]}" || true
 }
