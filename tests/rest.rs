@@ -959,3 +959,34 @@ fn create_bounds_are_taken_at_the_bound_and_refused_beyond_it() {
         rig.refused("POST", &target, &body, 400, "BadParameter", &message);
     }
 }
+
+/// The contacts an embedder stores may be the list alone: reading or deleting
+/// them answers the vault's own contacts id all the same, and a delete
+/// writes the contacts away.
+#[test]
+fn contacts_answer_the_vaults_contacts_id_whatever_was_stored() {
+    use pending_certificate::VaultSettings;
+    use pending_certificate::rest::{Loaded, Operation, Write};
+    use pending_certificate::wire::{Contact, Contacts};
+    let settings = VaultSettings::new(VaultUrl::new(VAULT).unwrap());
+    let stored = Contacts {
+        id: None,
+        contact_list: Some(vec![Contact { email: Some("a@example.com".into()), ..Contact::default() }]),
+    };
+    for method in ["GET", "DELETE"] {
+        let operation =
+            Operation::parse(Request { method, target: &format!("/certificates/contacts?{API}"), body: b"" }).unwrap();
+        let loaded = Loaded { contacts: Some(stored.clone()), ..Loaded::default() };
+        let decision =
+            operation.decide(&settings, loaded, &mut MemoryKeyHolder::new(), &mut support::ids(), support::now());
+        assert_eq!(decision.response.status, 200, "{method}");
+        let body: Value = serde_json::from_slice(&decision.response.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"id": format!("{VAULT}/certificates/contacts"), "contacts": [{"email": "a@example.com"}]}),
+            "{method}"
+        );
+        let deleted = matches!(decision.writes.as_slice(), [Write::Contacts(None)]);
+        assert_eq!(deleted, method == "DELETE", "{method}: {:?}", decision.writes);
+    }
+}
