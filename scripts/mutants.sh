@@ -8,8 +8,9 @@
 #          surface (routing, query and body parsing, dispatch)
 #   x5c    chain decoding and all three validation levels
 #   store  the server's store write path (load, the write with its revision
-#          check, the key and job changes it carries), run against the store
-#          suite on memory, redb and PostgreSQL
+#          check, the key and job changes it carries), run against the
+#          server's unit tests and the store suite on memory, redb and
+#          PostgreSQL
 #
 # Each group writes target/mutants-out/GROUP/mutants.out (caught.txt, missed.txt,
 # timeout.txt, unviable.txt, outcomes.json); the summary of every group run
@@ -63,7 +64,7 @@ for group in "${groups[@]}"; do
             -f server/src/store/mod.rs -f server/src/store/memory.rs -f server/src/store/redb.rs \
             -f server/src/store/postgres.rs \
             --re '(::write|write_name|write_groups|key_changes|::load)( |$)' \
-            --cargo-test-arg=--test=store
+            --cargo-test-arg=--lib --cargo-test-arg=--test=store
         ;;
     *)
         echo "unknown group: $group (core, x5c, store)" >&2
