@@ -444,7 +444,13 @@ fn the_secret_holds_the_private_key_of_the_certificate_as_pkcs12_or_pem() {
     let spki = rig.vault.load(&support::name("c1")).unwrap().1.versions().last().unwrap().public_key().to_vec();
     assert_eq!(key.subject_public_key_info(), spki, "the private key is the certificate's");
     assert_eq!(rig.call("GET", &format!("/secrets/c1/{version}"), None).body["id"], secret.body["id"]);
-    assert_eq!(rig.call("GET", &format!("/secrets/c1/{}", "0".repeat(32)), None).code(), (404, "SecretNotFound"));
+    let missing = rig.call("GET", &format!("/secrets/c1/{}", "0".repeat(32)), None);
+    assert_eq!(missing.code(), (404, "SecretNotFound"));
+    let message = format!(
+        "A secret with (name/id) c1/{} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182",
+        "0".repeat(32)
+    );
+    assert_eq!(missing.body["error"]["message"].as_str(), Some(message.as_str()));
 
     // PEM once the policy says so: the key first, then the certificate.
     assert_eq!(
@@ -482,7 +488,13 @@ fn the_key_is_the_certificates_public_key_as_a_json_web_key() {
     let y = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(jwk["y"].as_str().unwrap()).unwrap();
     let point = [vec![4u8], x, y].concat();
     assert!(spki.ends_with(&point), "the JWK's point is the certificate's key");
-    assert_eq!(rig.call("GET", "/keys/never", None).code(), (404, "KeyNotFound"));
+    let missing = rig.call("GET", "/keys/never", None);
+    assert_eq!(missing.code(), (404, "KeyNotFound"));
+    assert!(missing.body["error"]["message"].as_str().unwrap().starts_with("A key with (name/id) never was not found"));
+    // A version is named as given, cut at 64 characters.
+    let missing = rig.call("GET", &format!("/keys/c1/{}", "v".repeat(100)), None);
+    let named = format!("A key with (name/id) c1/{} was not found", "v".repeat(64));
+    assert!(missing.body["error"]["message"].as_str().unwrap().starts_with(&named), "{}", missing.body);
     assert_eq!(rig.call("POST", "/keys/c1/sign", None).code(), (405, "MethodNotAllowed"));
 }
 
