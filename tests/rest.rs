@@ -663,6 +663,12 @@ fn malformed_requests_get_a_4xx_and_change_nothing() {
     }
     let answer = rig.raw("PUT", &pending, b"");
     assert_eq!(answer.header("Allow"), Some("GET, PATCH, DELETE"));
+    // A merge without `x5c` and one with none are the same refusal, in the
+    // service's words, not the generic required-member message.
+    for body in [&b"{}"[..], br#"{"x5c":[]}"#] {
+        let empty = "Property x5c has invalid value X5C must has at least one valid item";
+        rig.refused("POST", &merge, body, 400, "BadParameter", empty);
+    }
     let huge = vec![b' '; rest::MAX_BODY_LEN + 1];
     rig.refused(
         "POST",
