@@ -849,7 +849,7 @@ fn a_secret_needs_its_versions_key_and_a_backup_every_versions_key() {
         let request_id = rig.vault.pending(&support::name("s"), None).unwrap().request_id();
         let issued = rig.vault.sign_self(&support::name("s"), request_id, &mut rig.keys, support::now(), &mut rig.ids);
         let pending_certificate::Issued::Completed(version) = issued.unwrap() else { panic!("not signed") };
-        let got = rig.vault.certificate(&support::name("s"), Some(version.clone())).unwrap();
+        let got = rig.vault.certificate(&support::name("s"), Some(version)).unwrap();
         keys.push(got.public_key().to_vec());
         versions.push(version.to_string());
     }
