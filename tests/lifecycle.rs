@@ -695,3 +695,27 @@ fn a_non_exportable_key_stays_out_of_the_secret() {
     assert!(!text.contains("PRIVATE KEY") && text.starts_with("-----BEGIN CERTIFICATE-----"), "{text}");
     assert_eq!(pending_certificate::pem_certificates(&text).unwrap(), [cer]);
 }
+
+/// A page token is read back only by the listing that gave it: a token of
+/// the certificates listing with pending ones is not one of the deleted or
+/// issuers listings, and a token that ends at no name is not one at all.
+#[test]
+fn a_page_token_is_taken_only_by_the_listing_that_gave_it() {
+    use base64::Engine as _;
+    let token = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    let mut rig = Rig::new();
+    rig.issued("a1");
+    rig.issued("b1");
+    let with_pending = token("p:a1");
+    let page = rig.call("GET", &format!("/certificates?$skiptoken={with_pending}"), None);
+    assert_eq!(page.status, 200, "{}", page.raw);
+    assert_eq!(page.body["value"][0]["id"], format!("{VAULT}/certificates/b1"));
+    for listing in ["/deletedcertificates", "/certificates/issuers"] {
+        let refused = rig.call("GET", &format!("{listing}?$skiptoken={with_pending}"), None);
+        assert_eq!(refused.code(), (400, "BadParameter"), "{listing}");
+    }
+    for empty in ["c:", "p:"] {
+        let refused = rig.call("GET", &format!("/certificates?$skiptoken={}", token(empty)), None);
+        assert_eq!(refused.code(), (400, "BadParameter"), "{empty}");
+    }
+}

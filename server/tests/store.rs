@@ -79,6 +79,15 @@ async fn the_revision_is_checked_inside_the_write(store: &impl Store) {
 }
 
 async fn an_emptied_name_leaves_nothing_and_its_revisions_are_never_reused(store: &impl Store) {
+    // Writing nothing to a name that holds nothing is taken and stores
+    // nothing; the name still takes a first write.
+    let nothing = name("nothing");
+    store.write(write(Certificate::new(nothing.clone()), None)).await.unwrap();
+    assert_eq!(store.load(&nothing).await.unwrap(), None);
+    let first = aggregate("nothing", "n");
+    let r = store.write(write(first.clone(), None)).await.unwrap();
+    assert_eq!(store.load(&nothing).await.unwrap(), Some((r, first)));
+
     let n = name("emptied");
     let held = aggregate("emptied", "e");
     let w = NameWrite { keys_added: vec![(b"k".to_vec(), b"s".to_vec())], ..write(held.clone(), None) };
