@@ -35,8 +35,10 @@ struct Replay {
 }
 
 impl Replay {
+    /// `Self` signs after 3 s: long enough that a create and the request
+    /// after it land while it is in progress even on a loaded machine.
     fn start(args: &[&str]) -> Self {
-        let mut all = vec!["--insecure-http", "--admin", "--self-signed-delay", "0.5"];
+        let mut all = vec!["--insecure-http", "--admin", "--self-signed-delay", "3"];
         all.extend_from_slice(args);
         Self { server: Server::start(&all, None) }
     }
