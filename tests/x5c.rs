@@ -6,7 +6,7 @@ mod support;
 
 use pending_certificate::x5c::{self, ChainError, ChainPolicy, ChainValidation, Limits, ValidatedChain};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyUsagePurpose, PublicKeyData};
-use support::{Ca, Hash, Holder, Scheme, b64, now, resign, resign_with};
+use support::{Ca, Hash, Holder, Scheme, b64, now, resign, resign_tbs, resign_with};
 
 /// The `Strict` level: every check below is one of its.
 fn strict() -> ChainPolicy<'static> {
@@ -105,6 +105,50 @@ fn size_limits_are_checked_before_parsing() {
 }
 
 #[test]
+fn base64_is_measured_before_it_is_decoded_and_der_after() {
+    let limits = Limits::default();
+    // 65 536 bytes, the maximum, spell 87 384 base64 characters: at most
+    // 65 538 bytes by the text's length, which the two padding bytes allow.
+    let at_max = b64(&vec![0x30; 65_536]);
+    assert_eq!(x5c::decode(&[&at_max], &limits).map(|d| d[0].len()), Ok(65_536));
+    // One byte more has the same base64 length: decoded, then refused by the
+    // DER's own length.
+    let over = b64(&vec![0x30; 65_537]);
+    assert_eq!(x5c::decode(&[&over], &limits).map(|d| d[0].len()), Ok(65_537));
+    assert_eq!(
+        x5c::validate(&[&over], &strict()),
+        Err(ChainError::CertificateTooLarge { index: 0, len: 65_537, max: 65_536 })
+    );
+    // Three bytes more is four more characters: refused by the text's length.
+    let far = b64(&vec![0x30; 65_539]);
+    assert_eq!(
+        x5c::decode(&[at_max.as_str(), &far], &limits),
+        Err(ChainError::CertificateTooLarge { index: 1, len: 65_541, max: 65_536 })
+    );
+    // The chain's total: four elements at the maximum are 256 KiB, the limit;
+    // a fifth of one byte is over it, by the text's length.
+    let four = vec![at_max.clone(); 4];
+    assert_eq!(x5c::decode(&four, &limits).map(|d| d.len()), Ok(4));
+    let mut five = four.clone();
+    five.push(b64(&[0x30]));
+    assert_eq!(x5c::decode(&five, &limits), Err(ChainError::ChainTooLarge { len: 4 * 65_538 + 3, max: 262_144 }));
+    // DER at the limits is parsed (and, being no certificate, refused as such).
+    let der_at_max = vec![0x30; 65_536];
+    assert!(matches!(validate(std::slice::from_ref(&der_at_max), b""), Err(ChainError::Malformed { index: 0, .. })));
+    assert!(matches!(validate(&vec![der_at_max; 4], b""), Err(ChainError::Malformed { index: 0, .. })));
+}
+
+#[test]
+fn an_element_that_is_neither_der_nor_its_text_is_kept_as_decoded() {
+    // "AAAA" is base64 too (of three zero bytes), but not of DER: the
+    // element is what its own base64 spells, which the parser then refuses.
+    let limits = Limits::default();
+    assert_eq!(x5c::decode(&[b64(b"AAAA")], &limits), Ok(vec![b"AAAA".to_vec()]));
+    assert_eq!(x5c::decode(&[b64(b"-----BEGIN CERTIFICATE-----\nAAAA\n")], &limits).map(|d| d[0].len()), Ok(33));
+    assert!(matches!(x5c::validate(&[b64(b"AAAA")], &strict()), Err(ChainError::Malformed { index: 0, .. })));
+}
+
+#[test]
 fn base64_and_der_must_be_well_formed_with_nothing_after() {
     let root = Ca::p256("Root");
     let (leaf, key) = leaf_under(&root);
@@ -182,13 +226,110 @@ fn sha1_md5_and_unknown_algorithms_are_refused() {
     assert_eq!(validate(&[odd, root.der.clone()], &key), Err(ChainError::UnsupportedAlgorithm { index: 0 }));
 }
 
+/// `AlgorithmIdentifier` of `oid` (a whole OID TLV) and `parameters`.
+fn algorithm(oid: &[u8], parameters: &[u8]) -> Vec<u8> {
+    support::tlv(0x30, &[oid, parameters].concat())
+}
+
+const SHA1: &[u8] = &[0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a];
+const SHA256: &[u8] = &[0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+const SHA384: &[u8] = &[0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
+const MGF1: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08];
+const RSASSA_PSS: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
+const SHA256_WITH_RSA: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
+const ED25519: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x70];
+const NULL: &[u8] = &[0x05, 0x00];
+const EMPTY_SEQUENCE: &[u8] = &[0x30, 0x00];
+
+/// RSASSA-PSS parameters: the hash, the mask generation function (its OID
+/// and its hash), the salt length and the trailer field.
+fn pss(hash: Vec<u8>, mgf: &[u8], mgf_hash: Vec<u8>, salt: u8, trailer: Option<u8>) -> Vec<u8> {
+    use support::tlv;
+    let mut fields = vec![tlv(0xa0, &hash), tlv(0xa1, &algorithm(mgf, &mgf_hash)), tlv(0xa2, &tlv(0x02, &[salt]))];
+    fields.extend(trailer.map(|t| tlv(0xa3, &tlv(0x02, &[t]))));
+    algorithm(RSASSA_PSS, &tlv(0x30, &fields.concat()))
+}
+
+#[test]
+fn signature_algorithm_parameters_are_exactly_the_schemes() {
+    // The leaf's algorithm is replaced and its signature kept: an algorithm
+    // taken gets as far as the signature (which no longer verifies); one
+    // refused is refused before it.
+    let root = Ca::root("Root", &rcgen::PKCS_RSA_SHA256);
+    let (leaf, key) = leaf_under(&root);
+    let sha256 = || algorithm(SHA256, NULL);
+    let sha384 = || algorithm(SHA384, NULL);
+    let bad_signature: Result<(), _> = Err(ChainError::BadSignature { index: 0 });
+    let unsupported = Err(ChainError::UnsupportedAlgorithm { index: 0 });
+    let cases = [
+        ("PSS, SHA-256", pss(sha256(), MGF1, sha256(), 32, None), bad_signature.clone()),
+        ("PSS, SHA-256, trailer 1", pss(sha256(), MGF1, sha256(), 32, Some(1)), bad_signature.clone()),
+        ("PSS, hash without parameters", pss(algorithm(SHA256, b""), MGF1, sha256(), 32, None), bad_signature.clone()),
+        (
+            "PSS, SHA-1",
+            pss(algorithm(SHA1, NULL), MGF1, algorithm(SHA1, NULL), 20, None),
+            Err(ChainError::WeakAlgorithm { index: 0 }),
+        ),
+        (
+            "PSS, hash parameters not NULL",
+            pss(algorithm(SHA256, EMPTY_SEQUENCE), MGF1, sha256(), 32, None),
+            unsupported.clone(),
+        ),
+        ("PSS, mask function not MGF1", pss(sha256(), SHA256, sha256(), 32, None), unsupported.clone()),
+        ("PSS, trailer 2", pss(sha256(), MGF1, sha256(), 32, Some(2)), unsupported.clone()),
+        ("PSS, MGF1 over another hash", pss(sha256(), MGF1, sha384(), 32, None), unsupported.clone()),
+        (
+            "PSS, MGF1's hash parameters not NULL",
+            pss(sha256(), MGF1, algorithm(SHA256, EMPTY_SEQUENCE), 32, None),
+            unsupported.clone(),
+        ),
+        ("PSS, salt shorter than the hash", pss(sha256(), MGF1, sha256(), 20, None), unsupported.clone()),
+        // The algorithm the root signed with, as it spelled it: unchanged, valid.
+        ("PKCS#1, NULL parameters", algorithm(SHA256_WITH_RSA, NULL), Ok(())),
+        ("PKCS#1, no parameters", algorithm(SHA256_WITH_RSA, b""), bad_signature.clone()),
+        ("PKCS#1, other parameters", algorithm(SHA256_WITH_RSA, EMPTY_SEQUENCE), unsupported.clone()),
+    ];
+    for (label, alg, expected) in cases {
+        assert_eq!(validate(&[with_algorithm(&leaf, &alg), root.der.clone()], &key).map(|_| ()), expected, "{label}");
+    }
+
+    let ed_root = Ca::root("Ed25519 Root", &rcgen::PKCS_ED25519);
+    let (ed_leaf, ed_key) = leaf_under(&ed_root);
+    assert!(validate(&[with_algorithm(&ed_leaf, &algorithm(ED25519, b"")), ed_root.der.clone()], &ed_key).is_ok());
+    let with_null = with_algorithm(&ed_leaf, &algorithm(ED25519, NULL));
+    assert_eq!(validate(&[with_null, ed_root.der.clone()], &ed_key).map(|_| ()), unsupported);
+}
+
+#[test]
+fn an_ed25519_key_has_no_parameters() {
+    let root = Ca::p256("Root");
+    let holder = Holder::with(&rcgen::PKCS_ED25519);
+    let leaf = root.sign("leaf", &holder.key);
+    let bits = support::sequence_elements(&spki(&holder))[1].clone();
+    let respelled = |parameters: &[u8]| {
+        let key = support::tlv(0x30, &[algorithm(ED25519, parameters), bits.clone()].concat());
+        let cert =
+            resign_tbs(&leaf, &root.key_pkcs8(), Scheme::Ecdsa(Hash::Sha256), None, |parts| parts[6] = key.clone());
+        (cert, key)
+    };
+    let (plain, key) = respelled(b"");
+    assert!(validate(&[plain, root.der.clone()], &key).is_ok());
+    let (with_null, key) = respelled(NULL);
+    assert_eq!(validate(&[with_null, root.der.clone()], &key), Err(ChainError::UnsupportedAlgorithm { index: 0 }));
+}
+
 /// An RSA public key of `bits` bits (not a real key: only its size matters).
 struct RsaPublicKey(Vec<u8>);
 
 impl RsaPublicKey {
     fn of_bits(bits: usize) -> Self {
-        let mut modulus = vec![0xc5u8; bits / 8];
-        modulus.insert(0, 0);
+        let mut modulus = vec![0xc5u8; bits.div_ceil(8)];
+        if !bits.is_multiple_of(8) {
+            modulus[0] = 0xff >> (8 - bits % 8);
+        }
+        if modulus[0] & 0x80 != 0 {
+            modulus.insert(0, 0);
+        }
         let n = support::tlv(0x02, &modulus);
         let e = support::tlv(0x02, &[1, 0, 1]);
         Self(support::tlv(0x30, &[n, e].concat()))
@@ -213,6 +354,21 @@ fn rsa_keys_under_2048_bits_are_refused() {
         validate(&[leaf, root.der.clone()], &small.subject_public_key_info()),
         Err(ChainError::WeakKey { index: 0, bits: 1024 })
     );
+}
+
+#[test]
+fn an_rsa_key_is_as_large_as_its_modulus_bits() {
+    let root = Ca::p256("Root");
+    for (bits, expected) in [
+        (1023, Err(ChainError::WeakKey { index: 0, bits: 1023 })),
+        (2047, Err(ChainError::WeakKey { index: 0, bits: 2047 })),
+        // Not whole bytes: a broken key generator.
+        (2049, Err(ChainError::UnsupportedAlgorithm { index: 0 })),
+    ] {
+        let key = RsaPublicKey::of_bits(bits);
+        let leaf = root.sign("leaf", &key);
+        assert_eq!(validate(&[leaf, root.der.clone()], &key.subject_public_key_info()), expected, "{bits} bits");
+    }
 }
 
 #[test]
@@ -389,6 +545,156 @@ fn trust_anchors_end_the_path_or_it_is_refused() {
 }
 
 #[test]
+fn strict_refuses_a_weak_algorithm_even_on_a_signature_it_need_not_verify() {
+    // Without anchors the top of the chain is its anchor: its own signature
+    // (here ECDSA with SHA-1, by a root not given) is not verified, but
+    // `Strict` refuses the algorithm wherever it appears. `Verified` takes
+    // it, as `openssl verify` with that top as its trust anchor does.
+    let root = Ca::p256("Root");
+    let intermediate = root.intermediate("Intermediate", &rcgen::PKCS_ECDSA_P256_SHA256);
+    let sha1 = resign(&intermediate.der, &root.key_pkcs8(), Scheme::Ecdsa(Hash::Sha1));
+    let (leaf, key) = leaf_under(&intermediate);
+    let chain = [leaf, sha1];
+    assert_eq!(validate(&chain, &key), Err(ChainError::WeakAlgorithm { index: 1 }));
+    let verified = ChainPolicy::at(now()).with_level(ChainValidation::Verified).with_leaf_key(&key);
+    assert!(x5c::validate_der(&chain, &verified).is_ok());
+}
+
+/// `cert` re-signed by `issuer` (a P-256 CA) after `edit` changed its TBS.
+fn edited(cert: &[u8], issuer: &Ca, edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
+    resign_tbs(cert, &issuer.key_pkcs8(), Scheme::Ecdsa(Hash::Sha256), None, edit)
+}
+
+#[test]
+fn a_serial_number_has_at_most_20_octets_and_a_leading_zero() {
+    let root = Ca::p256("Root");
+    let (leaf, key) = leaf_under(&root);
+    let with_serial = |octets: Vec<u8>| edited(&leaf, &root, |parts| parts[1] = support::tlv(0x02, &octets));
+    let too_long = Err(ChainError::Nonconforming {
+        index: 0,
+        reason: "the serial number is longer than 20 octets (RFC 5280 §4.1.2.2)",
+    });
+    let twenty_high = [vec![0x00, 0x80], vec![1; 19]].concat();
+    assert!(validate(&[with_serial(twenty_high), root.der.clone()], &key).is_ok());
+    assert!(validate(&[with_serial(vec![0x01; 20]), root.der.clone()], &key).is_ok());
+    assert_eq!(validate(&[with_serial(vec![0x01; 21]), root.der.clone()], &key), too_long);
+    let twenty_one_high = [vec![0x00, 0x80], vec![1; 20]].concat();
+    assert_eq!(validate(&[with_serial(twenty_one_high), root.der.clone()], &key), too_long);
+}
+
+#[test]
+fn an_empty_subject_alt_name_is_nonconforming() {
+    let root = Ca::p256("Root");
+    let holder = Holder::p256();
+    let leaf = root.sign_with("leaf", &holder.key, |p| {
+        p.subject_alt_names = vec![];
+        p.custom_extensions = vec![rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 17], vec![0x30, 0x00])];
+    });
+    assert_eq!(
+        validate(&[leaf, root.der.clone()], &spki(&holder)),
+        Err(ChainError::Nonconforming { index: 0, reason: "subjectAltName is empty (RFC 5280 §4.2.1.6)" })
+    );
+}
+
+#[test]
+fn an_intermediate_may_be_the_trust_anchor() {
+    // Its authorityKeyIdentifier names the root's key, not its own: that is
+    // checked only of a self-issued root.
+    let root = Ca::p256("Root");
+    let intermediate = root.intermediate("Intermediate", &rcgen::PKCS_ECDSA_P256_SHA256);
+    let (leaf, key) = leaf_under(&intermediate);
+    let anchors = vec![intermediate.der.clone()];
+    let policy = strict().with_leaf_key(&key).with_trust_anchors(&anchors);
+    assert_eq!(x5c::validate_der(&[leaf], &policy).map(|c| c.path().to_vec()), Ok(vec![0]));
+}
+
+#[test]
+fn the_tbs_fields_follow_the_version() {
+    // Refused as malformed at every level, so the service's own level shows it.
+    let root = Ca::p256("Root");
+    let (leaf, key) = leaf_under(&root);
+    let service = ChainPolicy::at(now()).with_leaf_key(&key);
+    let check = |label: &str, cert: Vec<u8>, taken: bool| {
+        let result = x5c::validate_der(&[cert, root.der.clone()], &service);
+        if taken {
+            assert!(result.is_ok(), "{label}: {result:?}");
+        } else {
+            assert!(matches!(result, Err(ChainError::Malformed { index: 0, .. })), "{label}: {result:?}");
+        }
+    };
+    let unique_id = |tag: u8| support::tlv(tag, &[0x00, 0x01]);
+    let extensions_at = |parts: &[Vec<u8>]| parts.iter().position(|p| p[0] == 0xa3).unwrap();
+    check("as it is", leaf.clone(), true);
+    check(
+        "version 4",
+        edited(&leaf, &root, |parts| {
+            parts[0] = support::tlv(0xa0, &support::tlv(0x02, &[3]));
+            parts.retain(|p| p[0] != 0xa3);
+        }),
+        false,
+    );
+    for tag in [0x81, 0x82] {
+        check(
+            &format!("v3 with unique id {tag:#x}"),
+            edited(&leaf, &root, |parts| {
+                let at = extensions_at(parts);
+                parts.insert(at, unique_id(tag));
+            }),
+            true,
+        );
+        check(
+            &format!("v1 with unique id {tag:#x}"),
+            edited(&leaf, &root, |parts| {
+                parts.remove(0);
+                parts.retain(|p| p[0] != 0xa3);
+                parts.push(unique_id(tag));
+            }),
+            false,
+        );
+    }
+    check(
+        "extensions as [4]",
+        edited(&leaf, &root, |parts| {
+            let at = extensions_at(parts);
+            parts[at][0] = 0xa4;
+        }),
+        false,
+    );
+    check(
+        "extensions twice",
+        edited(&leaf, &root, |parts| {
+            let at = extensions_at(parts);
+            let again = parts[at].clone();
+            parts.push(again);
+        }),
+        false,
+    );
+}
+
+#[test]
+fn a_name_is_a_sequence_of_non_empty_sets_of_attributes() {
+    let root = Ca::p256("Root");
+    let (leaf, key) = leaf_under(&root);
+    let service = ChainPolicy::at(now()).with_leaf_key(&key);
+    // commonName "leaf".
+    let attribute =
+        support::tlv(0x30, &[support::tlv(0x06, &[0x55, 0x04, 0x03]), support::tlv(0x0c, b"leaf")].concat());
+    let with_subject = |rdn: Vec<u8>| edited(&leaf, &root, |parts| parts[5] = support::tlv(0x30, &rdn));
+    let rdn = |content: Vec<u8>| support::tlv(0x31, &content);
+    let taken = x5c::validate_der(&[with_subject(rdn(attribute.clone())), root.der.clone()], &service);
+    assert!(taken.is_ok(), "{taken:?}");
+    for (label, subject) in [
+        ("an empty set", rdn(vec![])),
+        ("an integer in the set", rdn(support::tlv(0x02, &[1]))),
+        ("an integer after the attribute", rdn([attribute.clone(), support::tlv(0x02, &[1])].concat())),
+        ("a sequence instead of a set", support::tlv(0x30, &attribute)),
+    ] {
+        let result = x5c::validate_der(&[with_subject(subject), root.der.clone()], &service);
+        assert!(matches!(result, Err(ChainError::Malformed { index: 0, .. })), "{label}: {result:?}");
+    }
+}
+
+#[test]
 fn without_anchors_a_self_signed_top_must_verify_itself() {
     let root = Ca::p256("Root");
     let (leaf, key) = leaf_under(&root);
@@ -443,13 +749,77 @@ fn a_crafted_mesh_of_same_named_cas_stays_within_budget() {
 }
 
 #[test]
+fn when_every_issuer_fails_the_most_specific_failure_is_reported() {
+    let root = Ca::p256("Root");
+    // A CA with the intermediate's name and another key signed nothing here.
+    let impostor = Ca::p256("Intermediate").der;
+
+    // The real intermediate leads to a root no anchor vouches for; the
+    // impostor does not verify the leaf. A signature that fails says more.
+    let intermediate = root.intermediate("Intermediate", &rcgen::PKCS_ECDSA_P256_SHA256);
+    let (leaf, key) = leaf_under(&intermediate);
+    let unrelated = vec![Ca::p256("Unrelated").der];
+    let policy = strict().with_leaf_key(&key).with_trust_anchors(&unrelated);
+    let chain = [leaf.clone(), intermediate.der.clone(), impostor.clone()];
+    assert_eq!(x5c::validate_der(&chain, &policy), Err(ChainError::BadSignature { index: 0 }));
+    let alone = [leaf, intermediate.der.clone()];
+    assert_eq!(x5c::validate_der(&alone, &policy), Err(ChainError::UntrustedRoot { index: 1 }));
+
+    // The impostor first, then the leaf's real issuer, which has expired:
+    // what is wrong with the real issuer says more than the impostor's
+    // signature.
+    let (expired, issuer) = ca_with(&root, |p| p.not_after = rcgen::date_time_ymd(2026, 5, 31));
+    let (leaf, key) = leaf_by(&issuer);
+    let anchors = vec![root.der.clone()];
+    let policy = strict().with_leaf_key(&key).with_trust_anchors(&anchors);
+    let chain = [leaf.clone(), impostor.clone(), expired.clone()];
+    assert_eq!(x5c::validate_der(&chain, &policy), Err(ChainError::Expired { index: 2 }));
+    let chain = [leaf, expired, impostor];
+    assert_eq!(x5c::validate_der(&chain, &policy), Err(ChainError::Expired { index: 1 }));
+}
+
+#[test]
+fn an_error_names_the_certificate_at_fault_where_there_is_one() {
+    let root = Ca::p256("Root");
+    let (leaf, key) = leaf_under(&root);
+    let unrelated = vec![Ca::p256("Unrelated").der];
+    let cases = [
+        (validate(&[leaf.clone(), b"junk".to_vec()], &key), Some(1)),
+        (validate(&[leaf.clone(), root.der.clone(), leaf.clone()], &key), Some(2)),
+        (
+            x5c::validate_der(
+                &[leaf.clone(), root.der.clone()],
+                &strict().with_leaf_key(&key).with_trust_anchors(&unrelated),
+            ),
+            Some(1),
+        ),
+        (validate(std::slice::from_ref(&leaf), &spki(&Holder::p256())), None),
+        (validate(&Vec::<Vec<u8>>::new(), &key), None),
+        (validate(&vec![leaf.clone(); 11], &key), None),
+    ];
+    for (result, index) in cases {
+        let error = result.unwrap_err();
+        assert_eq!(error.index(), index, "{error:?}");
+    }
+    assert_eq!(ChainError::Expired { index: 3 }.index(), Some(3));
+    assert_eq!(ChainError::BudgetExceeded { checks: 100 }.index(), None);
+}
+
+#[test]
 fn prepared_anchors_validate_like_der_anchors() {
     let root = Ca::p256("Root");
     let intermediate = root.intermediate("Intermediate", &rcgen::PKCS_ECDSA_P256_SHA256);
     let (leaf, key) = leaf_under(&intermediate);
     let anchors = vec![root.der.clone()];
     let prepared = x5c::TrustAnchors::parse(&anchors).unwrap();
-    assert_eq!(prepared.len(), 1);
+    assert_eq!((prepared.len(), prepared.is_empty()), (1, false));
+    // Its debug form counts the anchors instead of printing them.
+    let two = vec![root.der.clone(), Ca::p256("Second").der];
+    let two = x5c::TrustAnchors::parse(&two).unwrap();
+    assert_eq!((two.len(), two.is_empty(), format!("{two:?}")), (2, false, "TrustAnchors { count: 2 }".to_owned()));
+    let none: [Vec<u8>; 0] = [];
+    let none = x5c::TrustAnchors::parse(&none).unwrap();
+    assert_eq!((none.len(), none.is_empty()), (0, true));
     let chain = [leaf, intermediate.der.clone()];
     let with_der = x5c::validate_der(&chain, &strict().with_leaf_key(&key).with_trust_anchors(&anchors));
     let with_prepared = x5c::validate_der(&chain, &strict().with_leaf_key(&key).with_prepared_anchors(&prepared));
@@ -485,6 +855,85 @@ fn an_anchor_that_cannot_be_used_is_refused() {
         x5c::validate_der(&[leaf], &policy),
         Err(ChainError::TrustAnchorRefused { anchor: 0, reason: "it is not valid at the validation time" })
     );
+}
+
+#[test]
+fn name_constraints_bound_the_comparisons_they_cost() {
+    // A leaf's subject and one DNS name, under a CA with N subtrees: 2 × N
+    // comparisons, at most 1024. The last permitted subtree covers the
+    // leaf; the excluded ones do not.
+    let root = Ca::p256("Root");
+    let holder = Holder::p256();
+    let under = |permitted: usize, excluded: usize| {
+        let other = |i: usize| rcgen::GeneralSubtree::DnsName(format!("host{i}.example"));
+        let mut allowed: Vec<_> = (1..permitted).map(other).collect();
+        if permitted > 0 {
+            allowed.push(rcgen::GeneralSubtree::DnsName("example.com".into()));
+        }
+        let ca = constrained_ca(&root, "Constrained", allowed, (0..excluded).map(other).collect());
+        let leaf = leaf_named(&ca, &holder, dns("www.example.com"));
+        validate(&[leaf, ca.der.clone(), root.der.clone()], &spki(&holder)).map(|_| ())
+    };
+    let unsupported = Err(ChainError::NameConstraintsUnsupported { index: 1 });
+    for (permitted, excluded, expected) in [
+        (512, 0, Ok(())),
+        (0, 512, Ok(())),
+        (256, 256, Ok(())),
+        (513, 0, unsupported.clone()),
+        (0, 513, unsupported.clone()),
+        (257, 256, unsupported.clone()),
+    ] {
+        assert_eq!(under(permitted, excluded), expected, "{permitted} permitted, {excluded} excluded");
+    }
+}
+
+#[test]
+fn a_self_issued_leaf_is_still_constrained() {
+    // Self-issued intermediates are exempt (RFC 5280 §6.1.3 (b)); the leaf
+    // never is, even with its issuer's name.
+    let root = Ca::p256("Root");
+    let holder = Holder::p256();
+    let ca = constrained_ca(&root, "Constrained", vec![rcgen::GeneralSubtree::DnsName("example.com".into())], vec![]);
+    let leaf = ca.sign_with("Constrained", &holder.key, |p| p.subject_alt_names = vec![dns("www.example.org")]);
+    assert_eq!(
+        validate(&[leaf, ca.der.clone(), root.der.clone()], &spki(&holder)),
+        Err(ChainError::NameNotPermitted { index: 0, ca: 1 })
+    );
+    let leaf = ca.sign_with("Constrained", &holder.key, |p| p.subject_alt_names = vec![dns("www.example.com")]);
+    assert!(validate(&[leaf, ca.der.clone(), root.der.clone()], &spki(&holder)).is_ok());
+}
+
+#[test]
+fn directory_names_compare_as_text_whatever_their_string_type() {
+    // RFC 5280 §7.1: a permitted subtree spelled as UTF8String covers a
+    // subject spelled as BMPString or TeletexString, case and runs of spaces
+    // aside.
+    let root = Ca::p256("Root");
+    let holder = Holder::p256();
+    let constrained = constrained_ca(
+        &root,
+        "Directory Constrained",
+        vec![rcgen::GeneralSubtree::DirectoryName(support::dn("Example Subtree"))],
+        vec![],
+    );
+    let subject = |value: rcgen::DnValue| {
+        let mut dn = rcgen::DistinguishedName::new();
+        dn.push(rcgen::DnType::CommonName, value);
+        constrained.sign_with("leaf", &holder.key, |p| {
+            p.distinguished_name = dn;
+            p.subject_alt_names = vec![];
+        })
+    };
+    let bmp = rcgen::DnValue::BmpString("example subtree".try_into().unwrap());
+    let teletex = rcgen::DnValue::TeletexString("EXAMPLE   Subtree ".try_into().unwrap());
+    let elsewhere = rcgen::DnValue::BmpString("Elsewhere".try_into().unwrap());
+    for (label, value, permitted) in
+        [("BMPString", bmp, true), ("TeletexString", teletex, true), ("another name", elsewhere, false)]
+    {
+        let chain = [subject(value), constrained.der.clone(), root.der.clone()];
+        let expected = if permitted { Ok(()) } else { Err(ChainError::NameNotPermitted { index: 0, ca: 1 }) };
+        assert_eq!(validate(&chain, &spki(&holder)).map(|_| ()), expected, "{label}");
+    }
 }
 
 #[test]

@@ -45,6 +45,18 @@ fn the_default_level_is_the_services() {
 }
 
 #[test]
+fn a_level_prints_as_the_name_it_is_parsed_from() {
+    for (level, name) in [(Service, "service"), (Verified, "verified"), (Strict, "strict")] {
+        assert_eq!(level.to_string(), name);
+        assert_eq!(name.parse::<ChainValidation>(), Ok(level));
+    }
+    assert_eq!(
+        "lenient".parse::<ChainValidation>().map_err(|e| e.to_string()),
+        Err(r#""lenient" is not a chain validation level; use service, verified or strict"#.to_owned())
+    );
+}
+
+#[test]
 fn service_accepts_what_the_service_accepts() {
     let root = Ca::p256("Root");
     let holder = Holder::p256();
@@ -273,6 +285,59 @@ fn an_rsa_key_without_null_parameters_is_the_same_key() {
     for level in ChainValidation::ALL {
         at(level, &[leaf.clone(), root.der.clone()], &without_null).unwrap_or_else(|e| panic!("{level}: {e}"));
     }
+}
+
+#[test]
+fn a_key_is_the_same_only_with_the_same_algorithm_parameters_and_bits() {
+    let root = Ca::p256("Root");
+    let rebuilt = |spki: &[u8], parameters: Option<Vec<u8>>, bits: Option<Vec<u8>>| {
+        let elements = support::sequence_elements(spki);
+        let algorithm = support::sequence_elements(&elements[0]);
+        let mut inner = algorithm[0].clone();
+        inner.extend(parameters.unwrap_or_default());
+        support::tlv(0x30, &[support::tlv(0x30, &inner), bits.unwrap_or_else(|| elements[1].clone())].concat())
+    };
+    let bits = |spki: &[u8]| support::sequence_elements(spki)[1].clone();
+
+    let rsa = Holder::with(&rcgen::PKCS_RSA_SHA256);
+    let rsa_leaf = root.sign("leaf", &rsa.key);
+    let other_rsa = Holder::with(&rcgen::PKCS_RSA_SHA256);
+    let p256 = Holder::p256();
+    let p256_leaf = root.sign("leaf", &p256.key);
+    let cases = [
+        // RSA's parameters as an empty SEQUENCE are not absent parameters.
+        ("RSA, empty SEQUENCE parameters", &rsa_leaf, rebuilt(&spki(&rsa), Some(vec![0x30, 0x00]), None)),
+        // Another RSA key, spelled without NULL parameters.
+        ("another RSA key", &rsa_leaf, rebuilt(&spki(&rsa), None, Some(bits(&spki(&other_rsa))))),
+        // The P-256 key without its curve.
+        ("EC key without its curve", &p256_leaf, rebuilt(&spki(&p256), None, None)),
+    ];
+    for (label, leaf, key) in &cases {
+        for level in ChainValidation::ALL {
+            assert_eq!(
+                at(level, &[(*leaf).clone(), root.der.clone()], key),
+                Err(ChainError::LeafKeyMismatch),
+                "{label}, {level}"
+            );
+        }
+    }
+    // Spelled as the certificate spells it, each is found.
+    assert!(at(Strict, &[rsa_leaf, root.der.clone()], &rebuilt(&spki(&rsa), Some(vec![0x05, 0x00]), None)).is_ok());
+}
+
+#[test]
+fn a_version_1_certificate_is_a_ca_only_as_a_self_issued_root() {
+    // openssl verify: without basicConstraints and keyUsage, a v1
+    // certificate is a CA when it is self-issued (an old root), not when
+    // another CA issued it.
+    let root = Ca::p256("Root");
+    let intermediate = root.intermediate("Intermediate", &rcgen::PKCS_ECDSA_P256_SHA256);
+    let v1_intermediate = as_v1(&intermediate.der, &root.key_pkcs8(), Scheme::Ecdsa(Hash::Sha256));
+    let holder = Holder::p256();
+    let leaf = intermediate.sign("leaf", &holder.key);
+    let chain = [leaf.clone(), v1_intermediate, root.der.clone()];
+    assert_eq!(at(Verified, &chain, &spki(&holder)), Err(ChainError::NotCa { index: 1 }));
+    assert!(at(Verified, &[leaf, intermediate.der.clone(), root.der.clone()], &spki(&holder)).is_ok());
 }
 
 #[test]

@@ -456,15 +456,13 @@ impl SetOfSequences for SliceReader<'_> {
         header.tag().assert_eq(Tag::Set)?;
         let body = self.read_slice(header.length())?;
         let mut inner = SliceReader::new(body)?;
-        let mut count = 0;
+        if inner.is_finished() {
+            return Err(Tag::Set.value_error().into());
+        }
         while !inner.is_finished() {
             let attribute = der::Header::decode(&mut inner)?;
             attribute.tag().assert_eq(Tag::Sequence)?;
             inner.read_slice(attribute.length())?;
-            count += 1;
-        }
-        if count == 0 {
-            return Err(Tag::Set.value_error().into());
         }
         Ok(())
     }
