@@ -6,6 +6,8 @@
 #   FUZZ_SECONDS=S scripts/fuzz.sh …     a time limit per target instead (or as
 #                                        well, when FUZZ_RUNS is also given)
 #   scripts/fuzz.sh --cmin [TARGET…]     minimize the committed corpora
+#   FUZZ_JOB=K scripts/fuzz.sh TARGET    one of several runs of a target at once
+#                                        (one per core; its own log, the same corpus)
 #
 # Each run starts from fuzz/corpus/TARGET (the committed corpus
 # tests/fuzz_corpus.rs replays) and what earlier runs found
@@ -54,7 +56,7 @@ for target in "${targets[@]}"; do
     limit=()
     [[ -n ${FUZZ_SECONDS:-} ]] && limit+=(-max_total_time="$FUZZ_SECONDS")
     [[ -n ${FUZZ_RUNS:-} || -z ${FUZZ_SECONDS:-} ]] && limit+=(-runs="${FUZZ_RUNS:-10000000}")
-    out=target/fuzz-$target.log
+    out=target/fuzz-$target${FUZZ_JOB:+-$FUZZ_JOB}.log
     start=$(date +%s)
     result=ok
     (cd fuzz && cargo fuzz run "${build[@]}" "$target" "$found" "corpus/$target" -- \
