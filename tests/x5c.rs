@@ -6,7 +6,10 @@ mod support;
 
 use pending_certificate::x5c::{self, ChainError, ChainPolicy, ChainValidation, Limits, ValidatedChain};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyUsagePurpose, PublicKeyData};
-use support::{Ca, Hash, Holder, Scheme, b64, now, resign, resign_tbs, resign_with};
+use support::{
+    Ca, ED25519, EMPTY_SEQUENCE, Hash, Holder, MGF1, NULL, SHA1, SHA256, SHA256_WITH_RSA, SHA384, Scheme, algorithm,
+    b64, hex, now, pss, resign, resign_tbs, resign_with,
+};
 
 /// The `Strict` level: every check below is one of its.
 fn strict() -> ChainPolicy<'static> {
@@ -212,8 +215,6 @@ fn with_algorithm(cert: &[u8], alg_der: &[u8]) -> Vec<u8> {
 fn sha1_md5_and_unknown_algorithms_are_refused() {
     let root = Ca::root("Root", &rcgen::PKCS_RSA_SHA256);
     let (leaf, key) = leaf_under(&root);
-    let hex =
-        |s: &str| (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect::<Vec<u8>>();
     let sha1_rsa = hex("300d06092a864886f70d0101050500");
     let md5_rsa = hex("300d06092a864886f70d0101040500");
     let sha1_ecdsa = hex("300906072a8648ce3d0401");
@@ -224,30 +225,6 @@ fn sha1_md5_and_unknown_algorithms_are_refused() {
     }
     let odd = with_algorithm(&leaf, &unknown);
     assert_eq!(validate(&[odd, root.der.clone()], &key), Err(ChainError::UnsupportedAlgorithm { index: 0 }));
-}
-
-/// `AlgorithmIdentifier` of `oid` (a whole OID TLV) and `parameters`.
-fn algorithm(oid: &[u8], parameters: &[u8]) -> Vec<u8> {
-    support::tlv(0x30, &[oid, parameters].concat())
-}
-
-const SHA1: &[u8] = &[0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a];
-const SHA256: &[u8] = &[0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
-const SHA384: &[u8] = &[0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
-const MGF1: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08];
-const RSASSA_PSS: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
-const SHA256_WITH_RSA: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
-const ED25519: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x70];
-const NULL: &[u8] = &[0x05, 0x00];
-const EMPTY_SEQUENCE: &[u8] = &[0x30, 0x00];
-
-/// RSASSA-PSS parameters: the hash, the mask generation function (its OID
-/// and its hash), the salt length and the trailer field.
-fn pss(hash: Vec<u8>, mgf: &[u8], mgf_hash: Vec<u8>, salt: u8, trailer: Option<u8>) -> Vec<u8> {
-    use support::tlv;
-    let mut fields = vec![tlv(0xa0, &hash), tlv(0xa1, &algorithm(mgf, &mgf_hash)), tlv(0xa2, &tlv(0x02, &[salt]))];
-    fields.extend(trailer.map(|t| tlv(0xa3, &tlv(0x02, &[t]))));
-    algorithm(RSASSA_PSS, &tlv(0x30, &fields.concat()))
 }
 
 #[test]
@@ -305,9 +282,8 @@ fn an_ed25519_key_has_no_parameters() {
     let root = Ca::p256("Root");
     let holder = Holder::with(&rcgen::PKCS_ED25519);
     let leaf = root.sign("leaf", &holder.key);
-    let bits = support::sequence_elements(&spki(&holder))[1].clone();
     let respelled = |parameters: &[u8]| {
-        let key = support::tlv(0x30, &[algorithm(ED25519, parameters), bits.clone()].concat());
+        let key = support::respelled_spki(&spki(&holder), parameters, None);
         let cert =
             resign_tbs(&leaf, &root.key_pkcs8(), Scheme::Ecdsa(Hash::Sha256), None, |parts| parts[6] = key.clone());
         (cert, key)

@@ -225,7 +225,8 @@ pub enum Scheme {
     Ecdsa(Hash),
 }
 
-fn hex(text: &str) -> Vec<u8> {
+/// The bytes a string of hex digits spells.
+pub fn hex(text: &str) -> Vec<u8> {
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
@@ -262,10 +263,45 @@ pub fn algorithm_id(scheme: Scheme) -> Vec<u8> {
                 Hash::Sha512 => "04",
             }
         )),
-        Scheme::RsaPss(_) => hex(&format!(
-            "304106092a864886f70d01010a3034a00f300d0609{hash_oid}0500a11c301a06092a864886f70d010108300d0609{hash_oid}0500a2030201{hash_len:02x}"
-        )),
+        Scheme::RsaPss(_) => {
+            let hash = || algorithm(&tlv(0x06, &hex(hash_oid)), NULL);
+            pss(hash(), MGF1, hash(), hash_len, None)
+        }
     }
+}
+
+/// DER OIDs (whole TLVs) and parameters of the algorithms tests spell by hand.
+pub const SHA1: &[u8] = &[0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a];
+pub const SHA256: &[u8] = &[0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+pub const SHA384: &[u8] = &[0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
+pub const MGF1: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08];
+pub const RSASSA_PSS: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
+pub const SHA256_WITH_RSA: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
+pub const ED25519: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x70];
+pub const NULL: &[u8] = &[0x05, 0x00];
+pub const EMPTY_SEQUENCE: &[u8] = &[0x30, 0x00];
+
+/// `AlgorithmIdentifier` of `oid` (a whole OID TLV) and `parameters` (a
+/// whole TLV, or empty for none).
+pub fn algorithm(oid: &[u8], parameters: &[u8]) -> Vec<u8> {
+    tlv(0x30, &[oid, parameters].concat())
+}
+
+/// RSASSA-PSS's `AlgorithmIdentifier`: the hash, the mask generation
+/// function (its OID and its hash), the salt length and the trailer field.
+pub fn pss(hash: Vec<u8>, mgf: &[u8], mgf_hash: Vec<u8>, salt: u8, trailer: Option<u8>) -> Vec<u8> {
+    let mut fields = vec![tlv(0xa0, &hash), tlv(0xa1, &algorithm(mgf, &mgf_hash)), tlv(0xa2, &tlv(0x02, &[salt]))];
+    fields.extend(trailer.map(|t| tlv(0xa3, &tlv(0x02, &[t]))));
+    algorithm(RSASSA_PSS, &tlv(0x30, &fields.concat()))
+}
+
+/// `spki` with its algorithm's parameters spelled as `parameters` (a whole
+/// TLV, or empty for none) and, when given, other key bits (a whole BIT
+/// STRING).
+pub fn respelled_spki(spki: &[u8], parameters: &[u8], bits: Option<&[u8]>) -> Vec<u8> {
+    let elements = sequence_elements(spki);
+    let oid = &sequence_elements(&elements[0])[0];
+    tlv(0x30, &[algorithm(oid, parameters), bits.map_or_else(|| elements[1].clone(), <[u8]>::to_vec)].concat())
 }
 
 /// DER TLV with tag `tag` around `content`.
