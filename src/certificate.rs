@@ -20,7 +20,6 @@ pub const FORMAT_VERSION: u32 = 2;
 
 /// What the embedder must act on after an operation: values, never callbacks.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Effect {
     /// Submit `csr` to the provider of `issuer` for `request_id`; report back
     /// with [`Certificate::issued`], [`Certificate::failed`] or
@@ -487,7 +486,7 @@ impl Certificate {
     }
 
     /// The name as it is at `now`: empty once its purge date has come.
-    pub fn at(self, now: OffsetDateTime) -> Self {
+    pub(crate) fn at(self, now: OffsetDateTime) -> Self {
         if self.is_purged_at(now) { Certificate::new(self.name) } else { self }
     }
 
@@ -501,7 +500,7 @@ impl Certificate {
     /// Whether the name has a certificate that the live routes show (a
     /// version, and not deleted): what a delete, a backup, the policy and
     /// the listings need; refused (404) otherwise.
-    pub fn check_live(&self) -> Result<(), OperationError> {
+    pub(crate) fn check_live(&self) -> Result<(), OperationError> {
         if self.deleted.is_some() || self.versions.is_empty() {
             return Err(OperationError::CertificateNotFound { name: self.name.clone() });
         }
@@ -516,7 +515,7 @@ impl Certificate {
     /// running at its issuer, and its outcome is applied to the deleted
     /// certificate (a recovery brings it back as it then is). Refused (404)
     /// when there is no certificate or it is already deleted.
-    pub fn delete(&mut self, recovery: &Recovery, now: OffsetDateTime) -> Result<(), OperationError> {
+    pub(crate) fn delete(&mut self, recovery: &Recovery, now: OffsetDateTime) -> Result<(), OperationError> {
         self.check_live()?;
         if recovery.level == RecoveryLevel::Purgeable {
             *self = Certificate::new(self.name.clone());
@@ -528,14 +527,14 @@ impl Certificate {
 
     /// The soft-deleted certificate (`GET /deletedcertificates/{name}`);
     /// refused (404) when the name is not deleted.
-    pub fn check_deleted(&self) -> Result<Deletion, OperationError> {
+    pub(crate) fn check_deleted(&self) -> Result<Deletion, OperationError> {
         self.deleted.ok_or_else(|| OperationError::DeletedCertificateNotFound { name: self.name.clone() })
     }
 
     /// `POST /deletedcertificates/{name}/recover`: brings the deleted
     /// certificate back as it is — every version, the policy, the pending
     /// object with its status. Refused (404) when it is not deleted.
-    pub fn recover(&mut self, _now: OffsetDateTime) -> Result<(), OperationError> {
+    pub(crate) fn recover(&mut self, _now: OffsetDateTime) -> Result<(), OperationError> {
         if self.deleted.is_none() {
             return Err(OperationError::CertificateNotFound { name: self.name.clone() });
         }
@@ -546,9 +545,9 @@ impl Certificate {
     /// `DELETE /deletedcertificates/{name}`: removes the deleted certificate
     /// for good; the name holds nothing after it. Refused (404) when it is
     /// not deleted, and (403) where the vault's level allows no purge.
-    pub fn purge(&mut self, recovery: &Recovery, _now: OffsetDateTime) -> Result<(), OperationError> {
+    pub(crate) fn purge(&mut self, recovery: &Recovery, _now: OffsetDateTime) -> Result<(), OperationError> {
         self.check_deleted()?;
-        if !recovery.level.as_str().ends_with("Purgeable") {
+        if !recovery.level.allows_purge() {
             return Err(OperationError::PurgeForbidden);
         }
         *self = Certificate::new(self.name.clone());
@@ -558,7 +557,7 @@ impl Certificate {
     /// `PATCH /certificates/{name}/{version}` (without a version, the
     /// latest): sets what `update` gives and `updated` to `now`. Refused
     /// (404) as a get of that version is.
-    pub fn update_version(
+    pub(crate) fn update_version(
         &mut self,
         version: Option<VersionId>,
         update: VersionUpdate,
@@ -592,7 +591,7 @@ impl Certificate {
     /// version ids unique, each issued version's chain parses and its leaf
     /// carries the version's key — checked as an import's chain is, since a
     /// blob comes from outside.
-    pub fn check_restorable(&self, now: OffsetDateTime) -> Result<(), OperationError> {
+    pub(crate) fn check_restorable(&self, now: OffsetDateTime) -> Result<(), OperationError> {
         let mut ids: Vec<VersionId> = self.versions.iter().map(|v| v.version).collect();
         ids.sort_unstable();
         let unique = ids.len();
@@ -613,7 +612,7 @@ impl Certificate {
     /// The name as a restore brings it back from a backup: every version and
     /// the policy; no pending object (a request in progress is not carried
     /// over, its placeholder stays disabled), not deleted.
-    pub fn restored(mut self) -> Self {
+    pub(crate) fn restored(mut self) -> Self {
         self.pending = None;
         self.deleted = None;
         self
@@ -621,10 +620,43 @@ impl Certificate {
 
     /// Sets the tags of the newest version (what a create or import gives
     /// its version).
-    pub fn tag_latest(&mut self, tags: BTreeMap<String, String>) {
+    pub(crate) fn tag_latest(&mut self, tags: BTreeMap<String, String>) {
         if let Some(latest) = self.versions.last_mut() {
             latest.tags = tags;
         }
+    }
+
+    /// The version a listing of certificates shows for this name: its
+    /// newest issued version, or with `include_pending` its newest version,
+    /// which may be a pending request's placeholder; none while deleted or
+    /// before a version exists.
+    pub fn listed_version(&self, include_pending: bool) -> Option<&CertificateVersion> {
+        if self.deleted.is_some() {
+            return None;
+        }
+        if include_pending { self.versions.last() } else { self.versions.iter().rev().find(|v| !v.is_placeholder()) }
+    }
+
+    /// `GET /deletedcertificates/{name}`: the deletion and the version the
+    /// deleted certificate shows (its newest); refused (404) when the name
+    /// is not deleted.
+    pub fn deleted_view(&self) -> Result<(Deletion, &CertificateVersion), OperationError> {
+        let not_found = || OperationError::DeletedCertificateNotFound { name: self.name.clone() };
+        let deletion = self.deleted.ok_or_else(not_found)?;
+        let latest = self.versions.last().ok_or_else(not_found)?;
+        Ok((deletion, latest))
+    }
+
+    /// `POST /certificates/{name}/backup`: the aggregate and every issued
+    /// version's private key as `keys` lets it out; refused (404) when there
+    /// is no live certificate.
+    pub fn backup(&self, keys: &impl KeyHolder) -> Result<crate::backup::Backup, OperationError> {
+        self.check_live()?;
+        let mut held = Vec::new();
+        for spki in self.version_keys() {
+            held.push((spki.to_vec(), keys.backup_key(&self.name, spki)?));
+        }
+        Ok(crate::backup::Backup { certificate: self.clone(), keys: held })
     }
 
     /// `GET /certificates/{name}/policy`; refused (404) when there is no
@@ -639,7 +671,11 @@ impl Certificate {
     /// `issuer`, `attributes.enabled`) replaces the current one whole; the
     /// result is checked as a create's policy is, and takes effect from the
     /// next create. Refused (404) when there is no certificate.
-    pub fn update_policy(&mut self, patch: CertificatePolicy, now: OffsetDateTime) -> Result<(), OperationError> {
+    pub(crate) fn update_policy(
+        &mut self,
+        patch: CertificatePolicy,
+        now: OffsetDateTime,
+    ) -> Result<(), OperationError> {
         let current = self.current_policy()?.clone();
         let mut merged = current.clone();
         if patch.key_props.is_some() {
@@ -717,7 +753,7 @@ impl Certificate {
     ///
     /// Whether a named issuer is registered is the vault's concern
     /// ([`crate::Vault::create`]).
-    pub fn create(
+    pub(crate) fn create(
         &mut self,
         request: CreateRequest,
         now: OffsetDateTime,
@@ -758,7 +794,7 @@ impl Certificate {
     /// issuer's registration, which is the vault's): the issuer it names. The
     /// policy is checked first, as the service checks a request before the
     /// state it meets.
-    pub fn check_create(&self, policy: &CertificatePolicy) -> Result<IssuerRef, OperationError> {
+    pub(crate) fn check_create(&self, policy: &CertificatePolicy) -> Result<IssuerRef, OperationError> {
         policy.validate()?;
         self.refuse_if_deleted()?;
         self.refuse_while_in_progress()?;
@@ -767,7 +803,7 @@ impl Certificate {
 
     /// Whether an import would be accepted before its chain is looked at.
     /// The policy, when one is given, is checked first.
-    pub fn check_import(&self, policy: Option<&CertificatePolicy>) -> Result<(), OperationError> {
+    pub(crate) fn check_import(&self, policy: Option<&CertificatePolicy>) -> Result<(), OperationError> {
         if let Some(policy) = policy {
             policy.validate()?;
         }
@@ -780,7 +816,7 @@ impl Certificate {
     /// which the key holder now holds), or `x5c[0]` when none is given. Refused
     /// while the pending object is `inProgress`; otherwise the pending object is
     /// gone and the chain becomes a new version.
-    pub fn import(
+    pub(crate) fn import(
         &mut self,
         x5c: &[impl AsRef<[u8]>],
         leaf_key: Option<&[u8]>,
@@ -810,7 +846,7 @@ impl Certificate {
     /// no provider to ask: it stays `inProgress` until a merge completes it or
     /// a delete removes it. `false` changes nothing (a request cannot be
     /// withdrawn).
-    pub fn update_pending(
+    pub(crate) fn update_pending(
         &mut self,
         request_id: Option<RequestId>,
         cancellation_requested: bool,
@@ -832,19 +868,10 @@ impl Certificate {
         })
     }
 
-    /// Asks for cancellation: [`update_pending`](Self::update_pending) with `true`.
-    pub fn request_cancellation(
-        &mut self,
-        request_id: Option<RequestId>,
-        now: OffsetDateTime,
-    ) -> Result<Option<Effect>, OperationError> {
-        self.update_pending(request_id, true, now)
-    }
-
     /// `DELETE …/pending`: removes the pending object, whatever its status, and
     /// returns it as it was. Deleting an issuer-backed request in progress
     /// returns [`Effect::PendingDeleted`].
-    pub fn delete_pending(
+    pub(crate) fn delete_pending(
         &mut self,
         request_id: Option<RequestId>,
         _now: OffsetDateTime,
@@ -862,7 +889,7 @@ impl Certificate {
     /// that `failed` or was `cancelled` (out-of-band). Refused (403) on an
     /// issuer-backed request in progress and (409) on a completed one. The
     /// chain's leaf must carry the CSR's key and the chain must validate.
-    pub fn merge(
+    pub(crate) fn merge(
         &mut self,
         x5c: &[impl AsRef<[u8]>],
         options: &ChainOptions,
@@ -876,7 +903,7 @@ impl Certificate {
 
     /// Whether a merge would be accepted before its chain is looked at: the
     /// pending object it would complete.
-    pub fn check_merge(&self) -> Result<&PendingCertificate, OperationError> {
+    pub(crate) fn check_merge(&self) -> Result<&PendingCertificate, OperationError> {
         self.refuse_if_deleted()?;
         let pending = self.pending_for_change(None)?;
         match (&pending.status, pending.mode()) {
@@ -919,7 +946,7 @@ impl Certificate {
     /// Provider outcome: the request `request_id` was issued with `x5c`. The
     /// chain is validated exactly like a merged one; a chain that fails makes
     /// the request `failed` with code [`Failure::ISSUER_ERROR`].
-    pub fn issued(
+    pub(crate) fn issued(
         &mut self,
         request_id: RequestId,
         x5c: &[impl AsRef<[u8]>],
@@ -955,7 +982,7 @@ impl Certificate {
     /// outcome when the request is not the current one in progress, and when
     /// it is not a `Self` request; a key holder that cannot sign makes the
     /// request `failed` with code [`Failure::ISSUER_ERROR`].
-    pub fn sign_self(
+    pub(crate) fn sign_self(
         &mut self,
         request_id: RequestId,
         keys: &mut impl KeyHolder,
@@ -989,7 +1016,7 @@ impl Certificate {
     }
 
     /// Provider outcome: the request `request_id` failed.
-    pub fn failed(
+    pub(crate) fn failed(
         &mut self,
         request_id: RequestId,
         failure: Failure,
@@ -1015,7 +1042,7 @@ impl Certificate {
     }
 
     /// Provider outcome: the request `request_id` was cancelled.
-    pub fn cancelled(&mut self, request_id: RequestId, _now: OffsetDateTime) -> Result<(), OperationError> {
+    pub(crate) fn cancelled(&mut self, request_id: RequestId, _now: OffsetDateTime) -> Result<(), OperationError> {
         self.current_request(request_id)?;
         if let Some(p) = self.pending.as_mut() {
             p.status = Status::Cancelled;

@@ -2,7 +2,8 @@
 //! status and one service error code.
 
 use crate::csr::CsrError;
-use crate::ids::RequestId;
+use crate::ids::{RequestId, VersionId};
+use crate::keys::{InvalidKeyRequest, KeyHolderError};
 use crate::name::{CertificateName, InvalidName, IssuerName};
 use crate::pending::StatusKind;
 use crate::x5c::ChainError;
@@ -173,6 +174,37 @@ pub enum OperationError {
         /// What is wrong with it.
         reason: &'static str,
     },
+
+    /// A policy whose key properties cannot become a key (400 `BadParameter`).
+    #[error("The certificate policy is invalid: {0}")]
+    InvalidKeyRequest(#[from] InvalidKeyRequest),
+
+    /// An import the key holder cannot read, or of a content type it does
+    /// not take (400 `BadParameter`).
+    #[error("The certificate to import is invalid: {0}")]
+    InvalidImport(String),
+
+    /// The key holder refused (400 `BadParameter`) or failed (500
+    /// `InternalError`).
+    #[error("{0}")]
+    KeyHolder(#[from] KeyHolderError),
+
+    /// A restore of a blob this vault did not make, or one that is corrupt
+    /// (400, the service's code and words).
+    #[error("Backup blob contains invalid or corrupt version.")]
+    MalformedBackup,
+
+    /// A restore onto a name that holds a certificate, live or deleted (409
+    /// `Conflict`). Over the wire the message names the certificate's id.
+    #[error(
+        "There was a conflict restoring the certificate '{name}/{version}'. This can happen if either: a certificate with this name already exists in the vault, or a deleted certificate with this name has not been purged yet."
+    )]
+    RestoreConflict {
+        /// The certificate name.
+        name: CertificateName,
+        /// The backed-up certificate's latest version.
+        version: VersionId,
+    },
 }
 
 /// Why a provider outcome is stale.
@@ -230,6 +262,12 @@ impl OperationError {
             DeletedButRecoverable { .. } => 409,
             DeletedCertificateNotFound { .. } => 404,
             PurgeForbidden => 403,
+            InvalidKeyRequest(_) => 400,
+            InvalidImport(_) => 400,
+            KeyHolder(KeyHolderError::Rejected(_)) => 400,
+            KeyHolder(_) => 500,
+            MalformedBackup => 400,
+            RestoreConflict { .. } => 409,
         }
     }
 
@@ -257,6 +295,12 @@ impl OperationError {
             DeletedButRecoverable { .. } => "Conflict",
             DeletedCertificateNotFound { .. } => "CertificateNotFound",
             PurgeForbidden => "Forbidden",
+            InvalidKeyRequest(_) => "BadParameter",
+            InvalidImport(_) => "BadParameter",
+            KeyHolder(KeyHolderError::Rejected(_)) => "BadParameter",
+            KeyHolder(_) => "InternalError",
+            MalformedBackup => "Malformed backup blob",
+            RestoreConflict { .. } => "Conflict",
         }
     }
 

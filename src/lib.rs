@@ -50,6 +50,7 @@
 
 pub mod backup;
 mod certificate;
+pub mod command;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod csr;
@@ -76,6 +77,7 @@ pub use certificate::{
     Certificate, CertificateVersion, ChainOptions, CreateRequest, Deletion, Effect, FORMAT_VERSION, Issued,
     PLACEHOLDER_NBF_LEAD_SECONDS, VersionUpdate,
 };
+pub use command::{Applied, Command, Context, NoKeys, Outcome};
 pub use csr::{Csr, CsrError, MAX_CSR_LEN};
 pub use error::{OperationError, StaleReason};
 pub use ids::{IdGenerator, InvalidId, RequestId, SequentialIds, VersionId};

@@ -35,6 +35,20 @@ pub enum RecoveryLevel {
 }
 
 impl RecoveryLevel {
+    /// Whether a deleted certificate may be purged before its retention
+    /// ends (the `…Purgeable` levels).
+    pub const fn allows_purge(self) -> bool {
+        match self {
+            RecoveryLevel::Purgeable
+            | RecoveryLevel::RecoverablePurgeable
+            | RecoveryLevel::CustomizedRecoverablePurgeable => true,
+            RecoveryLevel::Recoverable
+            | RecoveryLevel::RecoverableProtectedSubscription
+            | RecoveryLevel::CustomizedRecoverable
+            | RecoveryLevel::CustomizedRecoverableProtectedSubscription => false,
+        }
+    }
+
     /// The spelling on the wire.
     pub const fn as_str(self) -> &'static str {
         match self {

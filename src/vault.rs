@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::certificate::{Certificate, CertificateVersion, ChainOptions, CreateRequest, Effect, Issued};
+use crate::certificate::{Certificate, CertificateVersion, ChainOptions, CreateRequest, Effect, Issued, issuer_of};
+use crate::command::{Applied, Chain, Command, Context, Import, ImportSource, NewKey, NoKeys, Outcome};
 use crate::error::OperationError;
 use crate::ids::{IdGenerator, RequestId, VersionId};
-use crate::name::{CertificateName, IssuerMode, IssuerName};
+use crate::keys::KeyHolder;
+use crate::name::{CertificateName, IssuerName};
 use crate::pending::{Failure, PendingCertificate};
 use crate::policy::CertificatePolicy;
 use crate::vault_url::VaultUrl;
@@ -179,27 +181,48 @@ impl Vault {
         Ok(revision)
     }
 
-    fn read<T>(
-        &self,
+    /// Applies `command` to `name`'s aggregate ([`Certificate::apply`]) and
+    /// bumps its revision; a refused command changes nothing and never
+    /// creates an entry. A name past its purge date holds nothing, swept or
+    /// not.
+    pub fn apply(
+        &mut self,
         name: &CertificateName,
-        f: impl FnOnce(&Certificate) -> Result<T, OperationError>,
-    ) -> Result<T, OperationError> {
-        match self.entries.get(name) {
-            Some(e) => f(&e.certificate),
-            None => f(&Certificate::new(name.clone())),
+        command: Command,
+        now: OffsetDateTime,
+        ids: &mut impl IdGenerator,
+        keys: &mut impl KeyHolder,
+    ) -> Result<Outcome, OperationError> {
+        let cx = Context { chain_options: &self.settings.chain_options, recovery: &self.settings.recovery, now };
+        match self.entries.get_mut(name) {
+            Some(entry) => {
+                let outcome = entry.certificate.apply(command, &cx, ids, keys)?;
+                entry.revision = Revision(entry.revision.0.saturating_add(1));
+                Ok(outcome)
+            }
+            None => {
+                let mut certificate = Certificate::new(name.clone());
+                let outcome = certificate.apply(command, &cx, ids, keys)?;
+                self.entries.insert(name.clone(), Entry { revision: Revision(1), certificate });
+                Ok(outcome)
+            }
         }
     }
 
-    fn write<T>(
+    /// Applies a command that needs no key holder; its first effect.
+    fn apply_plain(
         &mut self,
         name: &CertificateName,
+        command: Command,
         now: OffsetDateTime,
-        f: impl FnOnce(&mut Certificate) -> Result<T, OperationError>,
-    ) -> Result<T, OperationError> {
-        write_entry(&mut self.entries, name, now, f)
+        ids: &mut impl IdGenerator,
+    ) -> Result<(Applied, Option<Effect>), OperationError> {
+        let outcome = self.apply(name, command, now, ids, &mut NoKeys)?;
+        Ok((outcome.applied, outcome.effects.into_iter().next()))
     }
 
-    /// [`Certificate::create`], refusing an issuer that is not registered.
+    /// A create ([`Command::Create`]) of a key made elsewhere, with the
+    /// issuer the policy names as this vault has it registered.
     pub fn create(
         &mut self,
         name: &CertificateName,
@@ -207,38 +230,20 @@ impl Vault {
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<Option<Effect>, OperationError> {
-        self.check_create(name, &request.policy)?;
-        self.write(name, now, |c| c.create(request, now, ids))
+        let registered_issuer =
+            issuer_of(&request.policy).ok().and_then(|i| self.issuers.get(&i.name).cloned()).map(Box::new);
+        let command = Command::Create {
+            key: NewKey::Csr(request.csr),
+            policy: Box::new(request.policy),
+            preserve_cert_order: request.preserve_cert_order,
+            tags: None,
+            registered_issuer,
+        };
+        Ok(self.apply_plain(name, command, now, ids)?.1)
     }
 
-    /// Whether a create of `name` under `policy` would be accepted: the
-    /// pending object is not in progress, and the issuer is valid and
-    /// registered (or `Self`, `Unknown`).
-    pub fn check_create(&self, name: &CertificateName, policy: &CertificatePolicy) -> Result<(), OperationError> {
-        let issuer = self.read(name, |c| c.check_create(policy))?;
-        if issuer.name.mode() == IssuerMode::Provider && !self.issuers.contains_key(&issuer.name) {
-            return Err(OperationError::UnknownIssuer { name: issuer.name });
-        }
-        Ok(())
-    }
-
-    /// Whether an import into `name` would be accepted before its chain is
-    /// looked at.
-    pub fn check_import(
-        &self,
-        name: &CertificateName,
-        policy: Option<&CertificatePolicy>,
-    ) -> Result<(), OperationError> {
-        self.read(name, |c| c.check_import(policy))
-    }
-
-    /// Whether a merge into `name` would be accepted before its chain is
-    /// looked at.
-    pub fn check_merge(&self, name: &CertificateName) -> Result<(), OperationError> {
-        self.read(name, |c| c.check_merge().map(|_| ()))
-    }
-
-    /// [`Certificate::import`].
+    /// An import ([`Command::Import`]) of a chain whose leaf carries
+    /// `leaf_key` (held by the embedder's key holder), or `x5c[0]`.
     pub fn import(
         &mut self,
         name: &CertificateName,
@@ -248,8 +253,15 @@ impl Vault {
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<VersionId, OperationError> {
-        let options = &self.settings.chain_options;
-        write_entry(&mut self.entries, name, now, |c| c.import(x5c, leaf_key, policy, options, now, ids))
+        let source = ImportSource::Chain {
+            x5c: x5c.iter().map(|c| c.as_ref().to_vec()).collect(),
+            public_key: leaf_key.map(<[u8]>::to_vec),
+        };
+        let command = Command::Import(Box::new(Import { source, policy, tags: None }));
+        match self.apply_plain(name, command, now, ids)?.0 {
+            Applied::Version(version) => Ok(version),
+            _ => Err(OperationError::CertificateNotFound { name: name.clone() }),
+        }
     }
 
     /// [`Certificate::pending`].
@@ -264,7 +276,7 @@ impl Vault {
         }
     }
 
-    /// [`Certificate::update_pending`].
+    /// [`Command::UpdatePending`].
     pub fn update_pending(
         &mut self,
         name: &CertificateName,
@@ -272,10 +284,11 @@ impl Vault {
         cancellation_requested: bool,
         now: OffsetDateTime,
     ) -> Result<Option<Effect>, OperationError> {
-        self.write(name, now, |c| c.update_pending(request_id, cancellation_requested, now))
+        let command = Command::UpdatePending { request_id, cancellation_requested };
+        Ok(self.apply_plain(name, command, now, &mut crate::ids::SequentialIds::default())?.1)
     }
 
-    /// [`Certificate::request_cancellation`].
+    /// Asks for cancellation: [`update_pending`](Self::update_pending) with `true`.
     pub fn request_cancellation(
         &mut self,
         name: &CertificateName,
@@ -285,17 +298,21 @@ impl Vault {
         self.update_pending(name, request_id, true, now)
     }
 
-    /// [`Certificate::delete_pending`].
+    /// [`Command::DeletePending`]: the pending object as it was.
     pub fn delete_pending(
         &mut self,
         name: &CertificateName,
         request_id: Option<RequestId>,
         now: OffsetDateTime,
     ) -> Result<(PendingCertificate, Option<Effect>), OperationError> {
-        self.write(name, now, |c| c.delete_pending(request_id, now))
+        let command = Command::DeletePending { request_id };
+        match self.apply_plain(name, command, now, &mut crate::ids::SequentialIds::default())? {
+            (Applied::PendingDeleted(pending), effect) => Ok((*pending, effect)),
+            _ => Err(OperationError::PendingNotFoundForChange { name: name.clone() }),
+        }
     }
 
-    /// [`Certificate::merge`].
+    /// [`Command::Merge`] of a DER chain.
     pub fn merge(
         &mut self,
         name: &CertificateName,
@@ -303,11 +320,14 @@ impl Vault {
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<VersionId, OperationError> {
-        let options = &self.settings.chain_options;
-        write_entry(&mut self.entries, name, now, |c| c.merge(x5c, options, now, ids))
+        let command = Command::Merge { x5c: Chain::Der(x5c.iter().map(|c| c.as_ref().to_vec()).collect()) };
+        match self.apply_plain(name, command, now, ids)?.0 {
+            Applied::Version(version) => Ok(version),
+            _ => Err(OperationError::PendingNotFoundForChange { name: name.clone() }),
+        }
     }
 
-    /// [`Certificate::issued`].
+    /// [`Command::Issued`].
     pub fn issued(
         &mut self,
         name: &CertificateName,
@@ -316,24 +336,24 @@ impl Vault {
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<Issued, OperationError> {
-        let options = &self.settings.chain_options;
-        write_entry(&mut self.entries, name, now, |c| c.issued(request_id, x5c, options, now, ids))
+        let command = Command::Issued { request_id, x5c: x5c.iter().map(|c| c.as_ref().to_vec()).collect() };
+        issued_of(name, request_id, self.apply_plain(name, command, now, ids)?.0)
     }
 
-    /// [`Certificate::sign_self`].
+    /// [`Command::SignSelf`]: `keys` signs the request's certificate.
     pub fn sign_self(
         &mut self,
         name: &CertificateName,
         request_id: RequestId,
-        keys: &mut impl crate::keys::KeyHolder,
+        keys: &mut impl KeyHolder,
         now: OffsetDateTime,
         ids: &mut impl IdGenerator,
     ) -> Result<Issued, OperationError> {
-        let options = &self.settings.chain_options;
-        write_entry(&mut self.entries, name, now, |c| c.sign_self(request_id, keys, options, now, ids))
+        let outcome = self.apply(name, Command::SignSelf { request_id }, now, ids, keys)?;
+        issued_of(name, request_id, outcome.applied)
     }
 
-    /// [`Certificate::failed`].
+    /// [`Command::Failed`].
     pub fn failed(
         &mut self,
         name: &CertificateName,
@@ -341,17 +361,19 @@ impl Vault {
         failure: Failure,
         now: OffsetDateTime,
     ) -> Result<(), OperationError> {
-        self.write(name, now, |c| c.failed(request_id, failure, now))
+        let command = Command::Failed { request_id, failure };
+        self.apply_plain(name, command, now, &mut crate::ids::SequentialIds::default()).map(|_| ())
     }
 
-    /// [`Certificate::cancelled`].
+    /// [`Command::Cancelled`].
     pub fn cancelled(
         &mut self,
         name: &CertificateName,
         request_id: RequestId,
         now: OffsetDateTime,
     ) -> Result<(), OperationError> {
-        self.write(name, now, |c| c.cancelled(request_id, now))
+        let command = Command::Cancelled { request_id };
+        self.apply_plain(name, command, now, &mut crate::ids::SequentialIds::default()).map(|_| ())
     }
 
     /// [`Certificate::certificate`].
@@ -391,21 +413,19 @@ impl Vault {
         self.contacts = contacts;
     }
 
-    /// [`Certificate::delete`] with the vault's recovery settings.
+    /// [`Command::Delete`] with the vault's recovery settings.
     pub fn delete(&mut self, name: &CertificateName, now: OffsetDateTime) -> Result<(), OperationError> {
-        let recovery = self.settings.recovery;
-        self.write(name, now, |c| c.delete(&recovery, now))
+        self.apply_plain(name, Command::Delete, now, &mut crate::ids::SequentialIds::default()).map(|_| ())
     }
 
-    /// [`Certificate::recover`].
+    /// [`Command::Recover`].
     pub fn recover(&mut self, name: &CertificateName, now: OffsetDateTime) -> Result<(), OperationError> {
-        self.write(name, now, |c| c.recover(now))
+        self.apply_plain(name, Command::Recover, now, &mut crate::ids::SequentialIds::default()).map(|_| ())
     }
 
-    /// [`Certificate::purge`] with the vault's recovery settings.
+    /// [`Command::Purge`] with the vault's recovery settings.
     pub fn purge(&mut self, name: &CertificateName, now: OffsetDateTime) -> Result<(), OperationError> {
-        let recovery = self.settings.recovery;
-        self.write(name, now, |c| c.purge(&recovery, now))
+        self.apply_plain(name, Command::Purge, now, &mut crate::ids::SequentialIds::default()).map(|_| ())
     }
 
     /// Purges every deleted certificate whose scheduled purge date has come
@@ -423,30 +443,14 @@ impl Vault {
     }
 }
 
-/// Applies a command to `name`'s aggregate. Commands change nothing when they
-/// fail, so the aggregate is changed in place; a new name is inserted only when
-/// the command succeeds, and a success bumps the revision.
-fn write_entry<T>(
-    entries: &mut BTreeMap<CertificateName, Entry>,
-    name: &CertificateName,
-    now: OffsetDateTime,
-    f: impl FnOnce(&mut Certificate) -> Result<T, OperationError>,
-) -> Result<T, OperationError> {
-    // A name past its purge date holds nothing, swept or not.
-    if let Some(entry) = entries.get_mut(name).filter(|e| e.certificate.is_purged_at(now)) {
-        let mut fresh = Certificate::new(name.clone());
-        let out = f(&mut fresh)?;
-        entry.certificate = fresh;
-        entry.revision = Revision(entry.revision.0.saturating_add(1));
-        return Ok(out);
+/// What a provider's `issued` (or a `Self` signing) did, from its outcome.
+fn issued_of(name: &CertificateName, request_id: RequestId, applied: Applied) -> Result<Issued, OperationError> {
+    match applied {
+        Applied::Issued(issued) => Ok(issued),
+        _ => Err(OperationError::StaleOutcome {
+            name: name.clone(),
+            request_id,
+            reason: crate::error::StaleReason::NoPending,
+        }),
     }
-    if let Some(entry) = entries.get_mut(name) {
-        let out = f(&mut entry.certificate)?;
-        entry.revision = Revision(entry.revision.0.saturating_add(1));
-        return Ok(out);
-    }
-    let mut certificate = Certificate::new(name.clone());
-    let out = f(&mut certificate)?;
-    entries.insert(name.clone(), Entry { revision: Revision(1), certificate });
-    Ok(out)
 }

@@ -8,8 +8,8 @@ use pending_certificate::policy::{IssuerParameters, X509Properties};
 use pending_certificate::wire::CertificateOperation;
 use pending_certificate::x5c::ChainValidation;
 use pending_certificate::{
-    CertificateName, CertificatePolicy, ChainOptions, CreateRequest, Effect, Failure, Issued, Issuer, IssuerName,
-    OperationError, Revision, SequentialIds, Status, StatusKind, Vault, VaultUrl,
+    CertificateName, CertificatePolicy, ChainOptions, Command, Context, CreateRequest, Effect, Failure, Issued, Issuer,
+    IssuerName, NoKeys, OperationError, Recovery, Revision, SequentialIds, Status, StatusKind, Vault, VaultUrl,
 };
 use support::{Ca, Holder, ids, name, now};
 
@@ -532,9 +532,12 @@ fn a_write_against_a_stale_revision_is_409_conflict() {
     let (revision, aggregate) = f.vault.load(&f.name).unwrap();
     let mut mine = aggregate.clone();
     let mut theirs = aggregate.clone();
-    theirs.request_cancellation(None, now()).unwrap();
+    let (options, recovery) = (ChainOptions::default(), Recovery::default());
+    let cx = Context { chain_options: &options, recovery: &recovery, now: now() };
+    let cancel = || Command::UpdatePending { request_id: None, cancellation_requested: true };
+    theirs.apply(cancel(), &cx, &mut ids(), &mut NoKeys).unwrap();
     assert_eq!(f.vault.store(theirs, Some(revision)).unwrap(), Revision(revision.0 + 1));
-    mine.request_cancellation(None, now()).unwrap();
+    mine.apply(cancel(), &cx, &mut ids(), &mut NoKeys).unwrap();
     f.refused(|v, _| v.store(mine, Some(revision)), 409, "Conflict",
         "There was a conflict while updating pending certificate 'https://mykeyvault.vault.azure.net/certificates/mycert1/pending'. This can happen when multiple operations are performed in parallel against the pending certificate. To avoid this error, perform operations against the pending certificate in a sequential manner.");
 }
@@ -751,22 +754,24 @@ fn a_name_refers_to_its_requests_key_and_each_issued_versions_key() {
     assert_eq!(refs(&f), vec![first_key]);
 }
 
-// The checks an embedder runs before the expensive part of a merge (decoding
-// and validating the chain) answer as the merge itself would.
+// A merge answers its state (404, 403, 409) before it looks at its chain:
+// a chain that is not one is refused only where the state takes a merge.
 #[test]
-fn a_merge_is_checked_before_its_chain_as_the_merge_answers() {
+fn a_merge_answers_its_state_before_its_chain() {
+    let garbage = vec![b"not a certificate".to_vec()];
     // Nothing pending: the merge's own 404.
-    let f = Fixture::new();
-    let error = f.vault.check_merge(&f.name).unwrap_err();
+    let mut f = Fixture::new();
+    let error = f.merge(&garbage).unwrap_err();
     assert_eq!((error.status(), error.code()), (404, "PendingCertificateNotFound"));
-    // A manual request in progress: taken.
+    // A manual request in progress: the chain's 400.
     let mut f = Fixture::new();
     f.create(None);
-    f.vault.check_merge(&f.name).unwrap();
+    let error = f.merge(&garbage).unwrap_err();
+    assert!(matches!(error, OperationError::InvalidChain(_)), "{error:?}");
     // An issuer-backed one: the merge's 403, before any chain.
     let mut f = Fixture::new();
     f.create(Some(DIGICERT));
-    let error = f.vault.check_merge(&f.name).unwrap_err();
+    let error = f.merge(&garbage).unwrap_err();
     assert_eq!((error.status(), error.code()), (403, "Forbidden"));
     // Completed: the merge's 409.
     let mut f = Fixture::new();
@@ -774,7 +779,7 @@ fn a_merge_is_checked_before_its_chain_as_the_merge_answers() {
     let leaf = f.leaf();
     f.merge(std::slice::from_ref(&leaf)).unwrap();
     let expected = f.merge(&[leaf]).unwrap_err();
-    let error = f.vault.check_merge(&f.name).unwrap_err();
+    let error = f.merge(&garbage).unwrap_err();
     assert_eq!(error, expected);
     assert_eq!(error.status(), 409);
 }
@@ -790,4 +795,46 @@ fn a_vault_counts_the_names_that_hold_something() {
     f.vault.create(&other, request, now(), &mut f.ids).unwrap();
     assert_eq!((f.vault.len(), f.vault.is_empty()), (2, false));
     assert_eq!(f.vault.names().count(), 2);
+}
+
+// A name past its scheduled purge date holds nothing, whether or not it was
+// swept: a create through the vault and through the REST surface, on the
+// same unswept state, both take it (202), where the deleted certificate
+// would have been refused 409 the day before.
+#[test]
+fn a_name_past_its_purge_date_is_empty_through_the_vault_and_rest_alike() {
+    let mut f = Fixture::new();
+    f.create(None);
+    let leaf = f.leaf();
+    f.merge(&[leaf]).unwrap();
+    f.vault.delete(&f.name, now()).unwrap();
+    let purge_date = now() + time::Duration::days(90);
+    let before_it = purge_date - time::Duration::seconds(1);
+    let unswept = f.vault.clone();
+
+    // The day before: still deleted, and a create is refused.
+    let refused = f.vault.clone().create(&f.name, f.request(None), before_it, &mut ids()).unwrap_err();
+    assert_eq!((refused.status(), refused.code()), (409, "Conflict"));
+
+    // On the date, nothing was swept: the vault takes the create …
+    let mut vault = unswept.clone();
+    assert_eq!(vault.create(&f.name, f.request(None), purge_date, &mut ids()).unwrap(), None);
+    let (_, aggregate) = vault.load(&f.name).unwrap();
+    assert!(!aggregate.is_deleted() && aggregate.versions().len() == 1, "the old versions are gone");
+
+    // … and so does the REST surface.
+    let mut vault = unswept;
+    let body = serde_json::to_vec(&serde_json::json!({"policy": {"issuer": {"name": "Unknown"},
+        "x509_props": {"subject": "CN=MyCertSubject1"}}}))
+    .unwrap();
+    let request = pending_certificate::rest::Request {
+        method: "POST",
+        target: "/certificates/mycert1/create?api-version=7.5",
+        body: &body,
+    };
+    let mut keys = pending_certificate::memory::MemoryKeyHolder::new();
+    let handled = pending_certificate::rest::handle(&mut vault, &mut keys, &mut ids(), purge_date, request);
+    assert_eq!(handled.response.status, 202, "{}", String::from_utf8_lossy(&handled.response.body));
+    let (_, aggregate) = vault.load(&f.name).unwrap();
+    assert!(!aggregate.is_deleted() && aggregate.versions().len() == 1, "the old versions are gone");
 }

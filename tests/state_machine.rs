@@ -6,6 +6,7 @@
 //! the longest sequence (default 24).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use pending_certificate::command::NewKey;
 use pending_certificate::conformance::model::{Mode, ModelStatus, OutcomeKind, RequestRef};
 use pending_certificate::conformance::{
     Conformance, Model, ModelState, NAMES, Pool, RestSurface, Transition, UNISSUED_REQUEST_ID, steps,
@@ -13,8 +14,8 @@ use pending_certificate::conformance::{
 use pending_certificate::memory::MemoryKeyHolder;
 use pending_certificate::policy::{IssuerParameters, KeyProperties, X509Properties};
 use pending_certificate::{
-    CertificateName, CertificatePolicy, CreateRequest, Effect, Failure, Issuer, IssuerName, KeyHolder, KeyRequest,
-    OperationError, RequestId, SequentialIds, Status, Vault, VaultUrl,
+    CertificateName, CertificatePolicy, Command, Effect, Failure, Issuer, IssuerName, OperationError, RequestId,
+    SequentialIds, Status, Vault, VaultUrl,
 };
 use proptest::test_runner::Config;
 use proptest_state_machine::{StateMachineTest, prop_state_machine};
@@ -145,11 +146,23 @@ impl DomainSut {
         match transition {
             Transition::Create { mode, preserve, .. } => {
                 let policy = policy(*mode, NAMES[index]);
-                self.vault.check_create(&name, &policy)?;
-                let key_request = KeyRequest::from_policy(&policy).unwrap();
-                let csr = self.keys.create_key(&name, &key_request).unwrap();
-                let request = CreateRequest { csr, policy, preserve_cert_order: *preserve };
-                let effect = self.vault.create(&name, request, now, &mut self.ids)?;
+                // The key holder makes the key only once every refusal is given.
+                let registered_issuer = policy
+                    .issuer
+                    .as_ref()
+                    .and_then(|i| i.name.as_deref())
+                    .and_then(|n| IssuerName::new(n).ok())
+                    .and_then(|n| self.vault.issuer(&n).cloned())
+                    .map(Box::new);
+                let command = Command::Create {
+                    key: NewKey::Make,
+                    policy: Box::new(policy),
+                    preserve_cert_order: *preserve,
+                    tags: None,
+                    registered_issuer,
+                };
+                let outcome = self.vault.apply(&name, command, now, &mut self.ids, &mut self.keys)?;
+                let effect = outcome.effects.into_iter().next();
                 let id = self.current(&name).unwrap();
                 self.history[index].push(id);
                 if matches!(effect, Some(Effect::SignSelf { .. })) {
@@ -215,7 +228,7 @@ impl DomainSut {
             }
             Transition::DeleteCertificate { .. } => self.vault.delete(&name, now).map(|_| 200),
             Transition::GetDeleted { .. } => match self.vault.load(&name) {
-                Some((_, c)) if !c.clone().at(now).is_empty() => c.check_deleted().map(|_| 200),
+                Some((_, c)) if !c.is_purged_at(now) => c.deleted_view().map(|_| 200),
                 _ => Err(OperationError::DeletedCertificateNotFound { name: name.clone() }),
             },
             Transition::Recover { .. } => self.vault.recover(&name, now).map(|_| 200),

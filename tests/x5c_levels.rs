@@ -476,3 +476,42 @@ fn trust_anchors_come_from_a_pem_file_of_ca_certificates_and_need_a_verifying_le
     let broken = pending_certificate::pem_block("CERTIFICATE", &root.der[..root.der.len() / 2]);
     assert!(ChainOptions::with_anchors_pem(Verified, &broken).is_err());
 }
+
+#[test]
+fn without_anchors_every_certificate_must_be_on_the_path_at_verified_and_strict() {
+    let holder = Holder::p256();
+    let key = spki(&holder);
+    let root = Ca::p256("Linked Root");
+    let intermediate = root.intermediate_with("Linked Intermediate", |_| {});
+    let leaf_under_root = root.sign("leaf", &holder.key);
+    let leaf_under_intermediate = intermediate.sign("leaf", &holder.key);
+    let unrelated = Ca::p256("Unrelated Root");
+
+    // A leaf with a self-signed root that did not issue it, and a leaf with
+    // its root but without the intermediate between them: `openssl verify`
+    // (its top trusted) refuses both, and so do `Verified` and `Strict`,
+    // naming the certificate off the path.
+    let unlinked_root = vec![leaf_under_root.clone(), unrelated.der.clone()];
+    let missing_intermediate = vec![leaf_under_intermediate.clone(), root.der.clone()];
+    for level in [Verified, Strict] {
+        assert_eq!(at(level, &unlinked_root, &key).err(), Some(ChainError::NotOnPath { index: 1 }), "{level}");
+        assert_eq!(at(level, &missing_intermediate, &key).err(), Some(ChainError::NotOnPath { index: 1 }), "{level}");
+    }
+    // The live service checks no path: `Service` takes both.
+    at(Service, &unlinked_root, &key).unwrap();
+    at(Service, &missing_intermediate, &key).unwrap();
+
+    // The linked chains are taken at every level.
+    for level in [Service, Verified, Strict] {
+        at(level, &[leaf_under_root.clone(), root.der.clone()], &key).unwrap();
+        at(level, &[leaf_under_intermediate.clone(), intermediate.der.clone(), root.der.clone()], &key).unwrap();
+    }
+    // With anchors `Verified` lets an extra certificate be, as `openssl
+    // verify -untrusted` does; `Strict` still wants every one on the path.
+    let anchors = std::slice::from_ref(&root.der);
+    anchored(Verified, &[leaf_under_root.clone(), unrelated.der.clone()], &key, anchors).unwrap();
+    assert_eq!(
+        anchored(Strict, &[leaf_under_root, unrelated.der.clone()], &key, anchors).err(),
+        Some(ChainError::NotOnPath { index: 1 })
+    );
+}

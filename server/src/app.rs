@@ -10,12 +10,13 @@
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use pending_certificate::memory::{MemoryKeyHolder, ProviderSimulator};
 use pending_certificate::{
-    Certificate, CertificateName, IdGenerator, IssuerMode, IssuerName, RequestId, Revision, VaultSettings, VersionId,
+    Certificate, CertificateName, Effect, IdGenerator, IssuerName, RequestId, Revision, VaultSettings, VersionId,
 };
 use time::OffsetDateTime;
 use tokio::sync::Notify;
@@ -29,17 +30,51 @@ use crate::store::{Job, JobChange, JobKind, NameWrite, Store, StoreError, WriteE
 pub const CA_NAME: &str = "Simulated Issuer CA";
 
 /// Ids from the operating system's random source.
+///
+/// Should the source ever fail after start, an id is the start's random
+/// seed plus a process-wide counter — unique in this process, never zero —
+/// and the failure is logged; [`RandomIds::init`] refuses to start without
+/// a working source.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RandomIds;
 
+/// The seed drawn at start and the ids drawn since, for the fallback.
+static SEED: OnceLock<u128> = OnceLock::new();
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The random source failed at start.
+#[derive(Debug, thiserror::Error)]
+#[error("the operating system's random source failed")]
+pub struct RandomSourceFailed;
+
+fn random_u128() -> Result<u128, RandomSourceFailed> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| RandomSourceFailed)?;
+    Ok(u128::from_be_bytes(bytes))
+}
+
 impl RandomIds {
+    /// Draws the fallback's seed; refused when the source does not work.
+    pub fn init() -> Result<(), RandomSourceFailed> {
+        let seed = random_u128()?;
+        let _ = SEED.set(seed);
+        Ok(())
+    }
+
     /// 128 random bits.
     pub fn next() -> u128 {
-        let mut bytes = [0u8; 16];
-        // The OS random source does not fail on supported platforms; a zero
-        // id would only be refused later as a duplicate, never reused silently.
-        let _ = aws_lc_rs::rand::fill(&mut bytes);
-        u128::from_be_bytes(bytes)
+        match random_u128() {
+            Ok(id) => id,
+            Err(error) => {
+                tracing::error!(%error, "ids fall back to the start's seed and a counter");
+                let seed = *SEED.get_or_init(|| {
+                    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+                    u128::from_be_bytes(nanos.to_be_bytes()) ^ u128::from(std::process::id()) << 64
+                });
+                let count = COUNTER.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+                seed.wrapping_add(u128::from(count)).max(1)
+            }
+        }
     }
 }
 
@@ -83,11 +118,17 @@ type LockMap<K> = HashMap<K, Arc<tokio::sync::Mutex<()>>>;
 /// write never waits for another name's.
 pub struct NameLocks<K = CertificateName> {
     shards: Vec<Mutex<LockMap<K>>>,
+    /// The shard of an index past `shards` (none is: every index is taken
+    /// modulo its length), so that every name still has one shared lock.
+    last: Mutex<LockMap<K>>,
 }
 
 impl<K> Default for NameLocks<K> {
     fn default() -> Self {
-        Self { shards: (0..NAME_LOCK_SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
+        Self {
+            shards: (1..NAME_LOCK_SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            last: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -101,23 +142,22 @@ pub struct NameGuard<'a, K: Hash + Eq + Clone> {
 }
 
 impl<K: Hash + Eq + Clone> NameLocks<K> {
-    fn shard(&self, name: &K) -> Option<&Mutex<LockMap<K>>> {
+    /// The one shard of `name`: the same for every caller.
+    fn shard(&self, name: &K) -> &Mutex<LockMap<K>> {
         let mut hasher = DefaultHasher::new();
         name.hash(&mut hasher);
-        self.shards.get(usize::try_from(hasher.finish() % NAME_LOCK_SHARDS as u64).unwrap_or(0))
+        let index = usize::try_from(hasher.finish() % NAME_LOCK_SHARDS as u64).unwrap_or(usize::MAX);
+        self.shards.get(index).unwrap_or(&self.last)
     }
 
-    fn map(&self, name: &K) -> Option<std::sync::MutexGuard<'_, LockMap<K>>> {
+    fn map(&self, name: &K) -> std::sync::MutexGuard<'_, LockMap<K>> {
         // The map holds plain handles; a panic elsewhere leaves it usable.
-        self.shard(name).map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+        self.shard(name).lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Waits for `name`'s lock.
     pub async fn lock(&self, name: &K) -> NameGuard<'_, K> {
-        let lock = match self.map(name) {
-            Some(mut map) => Arc::clone(map.entry(name.clone()).or_default()),
-            None => Arc::default(),
-        };
+        let lock = Arc::clone(self.map(name).entry(name.clone()).or_default());
         let mut held = NameGuard { locks: self, name: name.clone(), lock, guard: None };
         let waiting = Arc::clone(&held.lock).lock_owned();
         held.guard = Some(waiting.await);
@@ -126,7 +166,7 @@ impl<K: Hash + Eq + Clone> NameLocks<K> {
 
     /// How many names have a lock now (held or waited for).
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|m| m.lock().map_or(0, |m| m.len())).sum()
+        self.shards.iter().chain([&self.last]).map(|m| m.lock().map_or(0, |m| m.len())).sum()
     }
 
     /// Whether no name has a lock now.
@@ -137,12 +177,10 @@ impl<K: Hash + Eq + Clone> NameLocks<K> {
 
 impl<K: Hash + Eq + Clone> Drop for NameGuard<'_, K> {
     fn drop(&mut self) {
-        let map = self.locks.map(&self.name);
+        let mut map = self.locks.map(&self.name);
         self.guard = None;
         // Held by the map and this guard only: no one holds or waits for it.
-        if let Some(mut map) = map
-            && Arc::strong_count(&self.lock) == 2
-        {
+        if Arc::strong_count(&self.lock) == 2 {
             map.remove(&self.name);
         }
     }
@@ -187,45 +225,59 @@ impl<S: Store> App<S> {
     /// How long the simulated provider takes for a kind of job.
     fn delay(&self, kind: JobKind) -> Duration {
         match kind {
-            JobKind::Issue => self.config.provider_delay,
+            JobKind::Issue | JobKind::Cancel => self.config.provider_delay,
             JobKind::SignSelf => self.config.self_signed_delay,
         }
     }
 
-    /// The name's job after a write: a new request in progress with a
-    /// provider (a registered issuer's, or the key holder for `Self`) is
-    /// scheduled; a name with none in progress has none.
-    fn job_change(&self, before: Option<RequestId>, after: &Certificate, now: OffsetDateTime) -> JobChange {
-        let Some(pending) = after.current_pending().filter(|p| p.is_in_progress()) else {
-            return JobChange::Clear;
-        };
-        let kind = match pending.mode() {
-            IssuerMode::Manual => return JobChange::Clear,
-            IssuerMode::SelfSigned => JobKind::SignSelf,
-            IssuerMode::Provider => JobKind::Issue,
-        };
-        if before == Some(pending.request_id()) {
-            return JobChange::Keep;
+    /// The name's job after a write, from the effects the core returned for
+    /// it: a request submitted to an issuer or to be signed `Self` is
+    /// scheduled after the provider's delay; a cancellation asked of the
+    /// provider turns the request's job into its confirmation; a deleted
+    /// request leaves no job. A write with no effect leaves the job as it is
+    /// (a job whose request has gone is dropped when it falls due).
+    pub fn job_for<'e>(
+        &self,
+        name: &CertificateName,
+        effects: impl IntoIterator<Item = &'e Effect>,
+        now: OffsetDateTime,
+    ) -> JobChange {
+        let mut change = JobChange::Keep;
+        for effect in effects {
+            let (kind, request_id) = match effect {
+                Effect::SubmitToIssuer { request_id, .. } => (JobKind::Issue, *request_id),
+                Effect::SignSelf { request_id, .. } => (JobKind::SignSelf, *request_id),
+                Effect::CancelAtIssuer { request_id, .. } => {
+                    change = JobChange::Cancel(*request_id);
+                    continue;
+                }
+                Effect::PendingDeleted { .. } => {
+                    change = JobChange::Clear;
+                    continue;
+                }
+            };
+            let delay = i64::try_from(self.delay(kind).as_millis()).unwrap_or(i64::MAX);
+            change = JobChange::Set(Job {
+                name: name.clone(),
+                request_id,
+                kind,
+                due_ms: unix_ms(now).saturating_add(delay),
+            });
         }
-        let delay = i64::try_from(self.delay(kind).as_millis()).unwrap_or(i64::MAX);
-        JobChange::Set(Job {
-            name: after.name().clone(),
-            request_id: pending.request_id(),
-            kind,
-            due_ms: unix_ms(now).saturating_add(delay),
-        })
+        change
     }
 
     /// Stores a decided aggregate if the name is still at `expected`: the
     /// keys it now needs (sealed, from `keys`), without those it no longer
-    /// needs, and its job, in one transaction.
+    /// needs, and its job (see [`job_for`](Self::job_for)), in one
+    /// transaction.
     pub async fn write_certificate(
         &self,
         before: Option<&Certificate>,
         expected: Option<Revision>,
         certificate: Certificate,
         keys: &MemoryKeyHolder,
-        now: OffsetDateTime,
+        job: JobChange,
     ) -> Result<Revision, Unwritten> {
         let (added, removed) = key_changes(before, &certificate);
         let mut keys_added = Vec::with_capacity(added.len());
@@ -244,8 +296,6 @@ impl<S: Store> App<S> {
                 .map_err(|e| Unwritten::Failed(e.to_string()))?;
             keys_added.push((spki, sealed));
         }
-        let before_request = before.and_then(Certificate::current_pending).map(|p| p.request_id());
-        let job = self.job_change(before_request, &certificate, now);
         let scheduled = matches!(job, JobChange::Set(_));
         let revision =
             self.store.write(NameWrite { certificate, expected, keys_added, keys_removed: removed, job }).await?;

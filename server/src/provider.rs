@@ -9,10 +9,11 @@
 
 use std::time::Duration;
 
-use pending_certificate::{Certificate, Failure, Issued, IssuerMode, OperationError};
+use pending_certificate::memory::MemoryKeyHolder;
+use pending_certificate::{Applied, CertificateName, Command, Failure, IssuerMode, OperationError, RequestId, command};
 
 use crate::app::{RandomIds, Shared, Unwritten, now};
-use crate::store::{Job, JobKind, Store};
+use crate::store::{Job, JobChange, JobKind, Store};
 
 /// How often due jobs are looked for when nothing wakes the loop earlier.
 const TICK: Duration = Duration::from_millis(100);
@@ -40,20 +41,59 @@ pub async fn run<S: Store>(app: Shared<S>) {
     }
 }
 
-/// What a job decided for its request.
-enum Outcome {
-    /// The request settled; the aggregate to store.
-    Settled(Box<Certificate>, &'static str),
-    /// The request is no longer the one the job answers.
-    Stale(OperationError),
+/// What a provider answers for a request: what a job was scheduled for, or
+/// what a test tells it through the admin route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The simulated CA signs the request's key (`CN={name}`).
+    Issue,
+    /// The provider issued this chain (DER).
+    IssueChain(Vec<Vec<u8>>),
+    /// The key holder signs a `Self` request.
+    SignSelf,
+    /// The request failed.
+    Fail(Failure),
+    /// The request was cancelled.
+    Cancel,
 }
 
-/// Answers one job: load, decide (on the CPU pool), store; again if another
-/// write got there first.
+impl Answer {
+    /// What a job of `kind` answers.
+    pub fn of(kind: JobKind) -> Self {
+        match kind {
+            JobKind::Issue => Answer::Issue,
+            JobKind::SignSelf => Answer::SignSelf,
+            JobKind::Cancel => Answer::Cancel,
+        }
+    }
+}
+
+/// What a provider's answer came to.
+#[derive(Debug)]
+pub enum Settled {
+    /// Applied and stored: `issued`, `signed`, `failed` or `cancelled`.
+    Applied(&'static str),
+    /// Refused by the core (the request was replaced, deleted or settled
+    /// meanwhile, or the name holds none): nothing changed.
+    Refused(OperationError),
+}
+
+/// Answers one job: the provider path, again if another write got there
+/// first; a refused answer drops the job.
 async fn answer<S: Store>(app: Shared<S>, job: Job) {
     for _ in 0..ATTEMPTS {
-        match attempt(&app, &job).await {
-            Ok(()) => return,
+        match settle(&app, &job.name, Some(job.request_id), Answer::of(job.kind)).await {
+            Ok(Settled::Applied(outcome)) => {
+                tracing::info!(name = %job.name, request_id = %job.request_id, outcome, "provider");
+                return;
+            }
+            Ok(Settled::Refused(error)) => {
+                tracing::info!(name = %job.name, request_id = %job.request_id, %error, "provider outcome refused");
+                if let Err(error) = app.store.drop_job(&job).await {
+                    tracing::error!(name = %job.name, %error, "dropping a refused job");
+                }
+                return;
+            }
             Err(Unwritten::Conflict) => continue,
             Err(Unwritten::Failed(error)) => {
                 // The lease runs out and the job is taken again.
@@ -64,93 +104,85 @@ async fn answer<S: Store>(app: Shared<S>, job: Job) {
     }
 }
 
-async fn attempt<S: Store>(app: &Shared<S>, job: &Job) -> Result<(), Unwritten> {
-    let _queued = app.names.lock(&job.name).await;
-    let Some((revision, before)) = app.store.load(&job.name).await? else {
-        app.store.drop_job(job).await?;
-        return Ok(());
+/// The provider path, for jobs and the admin route alike: under the name's
+/// lock, load, build the provider's outcome as a core command (on the CPU
+/// pool: signing, chain checks), apply it, and store it with the revision
+/// check; the request's job goes with it. `request_id` defaults to the
+/// current request.
+pub async fn settle<S: Store>(
+    app: &Shared<S>,
+    name: &CertificateName,
+    request_id: Option<RequestId>,
+    answer: Answer,
+) -> Result<Settled, Unwritten> {
+    let _queued = app.names.lock(name).await;
+    let loaded = app.store.load(name).await?;
+    let (revision, before) = match loaded {
+        Some((revision, certificate)) => (Some(revision), certificate),
+        None => (None, pending_certificate::Certificate::new(name.clone())),
     };
-    let pending = before.provider_pending(Some(job.request_id)).ok().filter(|p| p.is_in_progress()).cloned();
-    let Some(pending) = pending else {
-        app.store.drop_job(job).await?;
-        return Ok(());
+    let request_id = match request_id {
+        Some(id) => id,
+        None => match before.provider_pending(None) {
+            Ok(pending) => pending.request_id(),
+            Err(error) => return Ok(Settled::Refused(error)),
+        },
     };
+    let pending = before.provider_pending(Some(request_id)).ok().filter(|p| p.is_in_progress()).cloned();
     // `Self` is signed by the key holder: its key, read back.
-    let keys = match (job.kind, pending.cancellation_requested()) {
-        (JobKind::SignSelf, false) if pending.mode() == IssuerMode::SelfSigned => {
-            app.key_holder_with(&job.name, pending.csr().public_key()).await?
+    let keys = match (&answer, &pending) {
+        (Answer::SignSelf, Some(p)) if p.mode() == IssuerMode::SelfSigned => {
+            app.key_holder_with(name, p.csr().public_key()).await?
         }
-        _ => pending_certificate::memory::MemoryKeyHolder::new(),
+        _ => MemoryKeyHolder::new(),
     };
     let task_app = app.clone();
-    let task_job = job.clone();
     let mut certificate = before.clone();
-    let (outcome, keys) = app
+    let task_name = name.clone();
+    let (applied, keys) = app
         .pool
         .run(move || {
             let mut keys = keys;
-            let outcome = decide(&task_app, &task_job, &mut certificate, &mut keys);
-            (outcome, keys)
+            let at = now();
+            let command = match answer {
+                Answer::Issue => match pending.as_ref().map(|p| p.csr()) {
+                    Some(csr) => match task_app.provider.sign(csr, &format!("CN={task_name}"), at) {
+                        Ok(x5c) => Command::Issued { request_id, x5c },
+                        Err(error) => Command::Failed {
+                            request_id,
+                            failure: Failure::new(Failure::ISSUER_ERROR, error.to_string()),
+                        },
+                    },
+                    // No such request: the core refuses the outcome as stale.
+                    None => Command::Issued { request_id, x5c: Vec::new() },
+                },
+                Answer::IssueChain(x5c) => Command::Issued { request_id, x5c },
+                Answer::SignSelf => Command::SignSelf { request_id },
+                Answer::Fail(failure) => Command::Failed { request_id, failure },
+                Answer::Cancel => Command::Cancelled { request_id },
+            };
+            let cx = command::Context {
+                chain_options: &task_app.settings.chain_options,
+                recovery: &task_app.settings.recovery,
+                now: at,
+            };
+            let applied = certificate.apply(command, &cx, &mut RandomIds, &mut keys).map(|o| (o, certificate));
+            (applied, keys)
         })
         .await
         .map_err(|e| Unwritten::Failed(e.to_string()))?;
-    match outcome {
-        Outcome::Stale(error) => {
-            tracing::info!(name = %job.name, request_id = %job.request_id, %error, "provider outcome refused");
-            app.store.drop_job(job).await?;
-            Ok(())
-        }
-        Outcome::Settled(certificate, outcome) => {
-            app.write_certificate(Some(&before), Some(revision), *certificate, &keys, now()).await?;
-            tracing::info!(name = %job.name, request_id = %job.request_id, outcome, "provider");
-            Ok(())
-        }
-    }
-}
-
-/// The provider's answer for `job`, applied to `certificate`.
-fn decide<S: Store>(
-    app: &Shared<S>,
-    job: &Job,
-    certificate: &mut Certificate,
-    keys: &mut pending_certificate::memory::MemoryKeyHolder,
-) -> Outcome {
-    let at = now();
-    let options = &app.settings.chain_options;
-    let cancelled = certificate.provider_pending(Some(job.request_id)).is_ok_and(|p| p.cancellation_requested());
-    let result = if cancelled {
-        certificate.cancelled(job.request_id, at).map(|()| "cancelled")
-    } else {
-        match job.kind {
-            JobKind::SignSelf => {
-                certificate.sign_self(job.request_id, keys, options, at, &mut RandomIds).map(|outcome| match outcome {
-                    Issued::Completed(_) => "signed",
-                    _ => "failed",
-                })
-            }
-            JobKind::Issue => issue(app, job, certificate),
-        }
+    let (outcome, certificate) = match applied {
+        Ok(applied) => applied,
+        Err(error) => return Ok(Settled::Refused(error)),
     };
-    match result {
-        Ok(outcome) => Outcome::Settled(Box::new(certificate.clone()), outcome),
-        Err(error) => Outcome::Stale(error),
-    }
-}
-
-/// The simulated CA signs the request's key (`CN={name}`); a CA that cannot
-/// makes the request `failed`.
-fn issue<S: Store>(app: &Shared<S>, job: &Job, certificate: &mut Certificate) -> Result<&'static str, OperationError> {
-    let at = now();
-    let csr = certificate.provider_pending(Some(job.request_id))?.csr().clone();
-    match app.provider.sign(&csr, &format!("CN={}", job.name), at) {
-        Ok(chain) => certificate
-            .issued(job.request_id, &chain, &app.settings.chain_options, at, &mut RandomIds)
-            .map(|issued| if matches!(issued, Issued::Completed(_)) { "issued" } else { "failed" }),
-        Err(error) => {
-            certificate.failed(job.request_id, Failure::new(Failure::ISSUER_ERROR, error.to_string()), at)?;
-            Ok("failed")
-        }
-    }
+    let word = match outcome.applied {
+        Applied::Issued(pending_certificate::Issued::Completed(_)) => "issued",
+        Applied::Cancelled => "cancelled",
+        _ => "failed",
+    };
+    // The request is settled: its job, whatever it was, is done.
+    app.write_certificate(Some(&before), revision, certificate, &keys, JobChange::Clear).await?;
+    Ok(Settled::Applied(word))
 }
 
 /// How often deleted certificates past their purge date are removed.
@@ -186,8 +218,10 @@ pub async fn sweep_once<S: Store>(app: &Shared<S>, at: time::OffsetDateTime) -> 
             if !certificate.is_purged_at(at) {
                 continue;
             }
-            let keys = pending_certificate::memory::MemoryKeyHolder::new();
-            match app.write_certificate(Some(&certificate), Some(revision), Certificate::new(name), &keys, at).await {
+            let keys = MemoryKeyHolder::new();
+            let empty = pending_certificate::Certificate::new(name);
+            // Purged: no request is left for a job to answer.
+            match app.write_certificate(Some(&certificate), Some(revision), empty, &keys, JobChange::Clear).await {
                 Ok(_) => purged += 1,
                 Err(Unwritten::Conflict) => {}
                 Err(e) => return Err(e),
@@ -197,7 +231,7 @@ pub async fn sweep_once<S: Store>(app: &Shared<S>, at: time::OffsetDateTime) -> 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 mod tests {
     use std::sync::Arc;
 
@@ -211,6 +245,7 @@ mod tests {
     use crate::config::Config;
     use crate::custody::Custody;
     use crate::pool::CpuPool;
+    use crate::store::JobKind;
     use crate::store::memory::MemoryStore;
 
     async fn app() -> Shared<MemoryStore> {
@@ -240,10 +275,12 @@ mod tests {
         let Some(Write::Certificate { certificate, .. }) = decision.writes.into_iter().next() else {
             panic!("a create writes its aggregate")
         };
-        let revision = app.write_certificate(None, None, certificate.clone(), &keys, at).await.unwrap();
+        let revision = app.write_certificate(None, None, certificate.clone(), &keys, JobChange::Keep).await.unwrap();
         let mut gone = certificate.clone();
-        gone.delete(&Recovery::default(), at).unwrap();
-        app.write_certificate(Some(&certificate), Some(revision), gone, &keys, at).await.unwrap();
+        let recovery = Recovery::default();
+        let cx = command::Context { chain_options: &app.settings.chain_options, recovery: &recovery, now: at };
+        gone.apply(Command::Delete, &cx, &mut RandomIds, &mut keys).unwrap();
+        app.write_certificate(Some(&certificate), Some(revision), gone, &keys, JobChange::Keep).await.unwrap();
     }
 
     #[tokio::test]
@@ -264,5 +301,112 @@ mod tests {
         assert!(app.store.load(&CertificateName::new("late").unwrap()).await.unwrap().is_some());
         assert_eq!(sweep_once(&app, start + time::Duration::days(120)).await.unwrap(), 1);
         assert!(app.store.list_certificates(true, None, 10).await.unwrap().is_empty());
+    }
+
+    /// Sends a Key Vault request through the server's routes; its status and body.
+    async fn send(
+        app: &Shared<MemoryStore>,
+        method: &str,
+        target: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let body = if body.is_null() { Vec::new() } else { serde_json::to_vec(&body).unwrap() };
+        let response = crate::routes::vault(app, method, target, &body).await;
+        (response.status, serde_json::from_slice(&response.body).unwrap_or_default())
+    }
+
+    /// The name's job, as the provider loop would take it once due (with
+    /// no lease, so that it can be looked at again).
+    async fn job_of(app: &Shared<MemoryStore>, name: &str) -> Option<Job> {
+        let jobs = app.store.take_due_jobs(i64::MAX / 2, 0, 100).await.unwrap();
+        jobs.into_iter().find(|j| j.name.as_str() == name)
+    }
+
+    async fn status(app: &Shared<MemoryStore>, name: &str) -> String {
+        let (code, body) =
+            send(app, "GET", &format!("/certificates/{name}/pending?api-version=7.5"), serde_json::Value::Null).await;
+        assert_eq!(code, 200, "{body}");
+        body["status"].as_str().unwrap().to_owned()
+    }
+
+    fn create_body(issuer: &str) -> serde_json::Value {
+        serde_json::json!({"policy": {"key_props": {"kty": "EC", "crv": "P-256"},
+            "x509_props": {"subject": "CN=e"}, "issuer": {"name": issuer}}})
+    }
+
+    async fn registered_issuer(app: &Shared<MemoryStore>) {
+        let (code, body) =
+            send(app, "PUT", "/certificates/issuers/ca?api-version=7.5", serde_json::json!({"provider": "DigiCert"}))
+                .await;
+        assert_eq!(code, 200, "{body}");
+    }
+
+    #[tokio::test]
+    async fn submit_to_issuer_schedules_an_issue_job_that_the_provider_answers() {
+        let app = app().await;
+        registered_issuer(&app).await;
+        let (code, body) = send(&app, "POST", "/certificates/e1/create?api-version=7.5", create_body("ca")).await;
+        assert_eq!(code, 202, "{body}");
+        let request_id = body["request_id"].as_str().unwrap().to_owned();
+        let job = job_of(&app, "e1").await.expect("SubmitToIssuer schedules a job");
+        assert_eq!((job.kind, job.request_id.to_string()), (JobKind::Issue, request_id));
+        answer(app.clone(), job).await;
+        assert_eq!(status(&app, "e1").await, "completed");
+        assert!(job_of(&app, "e1").await.is_none(), "the answered job is gone");
+    }
+
+    #[tokio::test]
+    async fn sign_self_schedules_a_signing_job_that_the_key_holder_answers() {
+        let app = app().await;
+        let (code, body) = send(&app, "POST", "/certificates/e2/create?api-version=7.5", create_body("Self")).await;
+        assert_eq!(code, 202, "{body}");
+        let job = job_of(&app, "e2").await.expect("SignSelf schedules a job");
+        assert_eq!(job.kind, JobKind::SignSelf);
+        assert_eq!(status(&app, "e2").await, "inProgress");
+        answer(app.clone(), job).await;
+        assert_eq!(status(&app, "e2").await, "completed");
+    }
+
+    #[tokio::test]
+    async fn cancel_at_issuer_turns_the_job_into_the_providers_confirmation() {
+        let app = app().await;
+        registered_issuer(&app).await;
+        for (name, issuer) in [("e3", "ca"), ("e4", "Self")] {
+            let target = format!("/certificates/{name}/create?api-version=7.5");
+            assert_eq!(send(&app, "POST", &target, create_body(issuer)).await.0, 202);
+            let scheduled = job_of(&app, name).await.unwrap();
+            let target = format!("/certificates/{name}/pending?api-version=7.5");
+            let (code, body) = send(&app, "PATCH", &target, serde_json::json!({"cancellation_requested": true})).await;
+            assert_eq!((code, body["status"].as_str()), (200, Some("inProgress")), "{body}");
+            let job = job_of(&app, name).await.expect("the request's job stays");
+            assert_eq!(job.kind, JobKind::Cancel, "{name}: CancelAtIssuer makes the job a cancellation");
+            assert_eq!((job.request_id, job.due_ms), (scheduled.request_id, scheduled.due_ms), "due when it was");
+            answer(app.clone(), job).await;
+            assert_eq!(status(&app, name).await, "cancelled");
+        }
+    }
+
+    #[tokio::test]
+    async fn pending_deleted_clears_the_job() {
+        let app = app().await;
+        registered_issuer(&app).await;
+        assert_eq!(send(&app, "POST", "/certificates/e5/create?api-version=7.5", create_body("ca")).await.0, 202);
+        assert!(job_of(&app, "e5").await.is_some());
+        let (code, body) =
+            send(&app, "DELETE", "/certificates/e5/pending?api-version=7.5", serde_json::Value::Null).await;
+        assert_eq!(code, 200, "{body}");
+        assert!(job_of(&app, "e5").await.is_none(), "PendingDeleted leaves no job");
+    }
+
+    #[tokio::test]
+    async fn a_job_whose_request_was_replaced_is_refused_and_dropped() {
+        let app = app().await;
+        let (code, _) = send(&app, "POST", "/certificates/e6/create?api-version=7.5", create_body("Unknown")).await;
+        assert_eq!(code, 202);
+        let name = CertificateName::new("e6").unwrap();
+        let stale = Job { name: name.clone(), request_id: RequestId::from_u128(7), kind: JobKind::Issue, due_ms: 0 };
+        let settled = settle(&app, &name, Some(stale.request_id), Answer::Issue).await.unwrap();
+        assert!(matches!(settled, Settled::Refused(OperationError::StaleOutcome { .. })), "{settled:?}");
+        assert_eq!(status(&app, "e6").await, "inProgress", "a refused outcome changes nothing");
     }
 }

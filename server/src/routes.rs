@@ -7,14 +7,14 @@
 //! 409. CPU-heavy decisions (`Operation::is_cpu_heavy`) run on the CPU pool.
 
 use base64::Engine as _;
-use pending_certificate::memory::MemoryKeyHolder;
 use pending_certificate::rest::{self, Listing, Loaded, Operation, Request, Response, Write};
-use pending_certificate::{Certificate, CertificateName, Csr, Failure, IssuerMode, RequestId};
+use pending_certificate::{CertificateName, Csr, Failure, RequestId};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::{RandomIds, Shared, Unwritten, now};
 use crate::keys::SealingKeys;
+use crate::provider::{self, Answer, Settled};
 use crate::store::Store;
 
 /// A JSON answer of the server's own (health, admin, failures), with the
@@ -138,7 +138,10 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
         match write {
             Write::Certificate { expected, certificate } => {
                 let name = certificate.name().clone();
-                match app.write_certificate(before.as_ref(), expected, certificate, &keys.inner, at).await {
+                // The core's effects for this name decide its provider job.
+                let effects = decision.effects.iter().filter(|(n, _)| *n == name).map(|(_, effect)| effect);
+                let job = app.job_for(&name, effects, at);
+                match app.write_certificate(before.as_ref(), expected, certificate, &keys.inner, job).await {
                     Ok(_) => {}
                     Err(Unwritten::Conflict) => return rest::conflict(&operation, &app.settings, &name),
                     Err(Unwritten::Failed(e)) => return internal(e),
@@ -159,6 +162,16 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
     decision.response
 }
 
+/// What `POST /admin/outcome` tells the provider to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum OutcomeKind {
+    Issued,
+    Failed,
+    #[serde(alias = "canceled")]
+    Cancelled,
+}
+
 #[derive(Deserialize)]
 struct OutcomeBody {
     name: String,
@@ -169,7 +182,7 @@ struct OutcomeBody {
     /// key holder.
     #[serde(default)]
     x5c: Option<Vec<String>>,
-    outcome: String,
+    outcome: OutcomeKind,
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
@@ -215,64 +228,44 @@ pub async fn admin<S: Store>(app: &Shared<S>, method: &str, path: &str, body: &[
     }
 }
 
-/// Applies a provider outcome now, as the provider's job would, with the
-/// revision check (a stale request is the core's 409).
+/// Applies a provider outcome now, through the provider's own path (a
+/// stale request is the core's 409).
 async fn outcome<S: Store>(app: &Shared<S>, body: OutcomeBody) -> Response {
     let Ok(name) = CertificateName::new(&body.name) else { return bad_request("invalid name") };
-    let _queued = app.names.lock(&name).await;
-    // An outcome for a name that holds nothing is the aggregate's to refuse.
-    let (revision, before) = match app.store.load(&name).await {
-        Ok(Some((revision, certificate))) => (Some(revision), certificate),
-        Ok(None) => (None, Certificate::new(name.clone())),
-        Err(e) => return internal(e),
-    };
     let request_id = match body.request_id.as_deref().map(RequestId::parse) {
-        Some(Ok(id)) => id,
+        Some(Ok(id)) => Some(id),
         Some(Err(e)) => return bad_request(e),
-        None => match before.provider_pending(None) {
-            Ok(pending) => pending.request_id(),
-            Err(e) => return rest::RestError::from(e).response(),
-        },
+        None => None,
     };
-    let self_signed = before.provider_pending(Some(request_id)).is_ok_and(|p| p.mode() == IssuerMode::SelfSigned);
-    let mut keys = MemoryKeyHolder::new();
-    if body.outcome == "issued" && body.x5c.is_none() && self_signed {
-        let spki = before.provider_pending(Some(request_id)).map(|p| p.csr().public_key().to_vec()).unwrap_or_default();
-        keys = match app.key_holder_with(&name, &spki).await {
-            Ok(keys) => keys,
+    let answer = match (body.outcome, body.x5c) {
+        (OutcomeKind::Issued, Some(x5c)) => {
+            match pending_certificate::x5c::decode(&x5c, &app.settings.chain_options.limits) {
+                Ok(chain) => Answer::IssueChain(chain),
+                Err(e) => return bad_request(e),
+            }
+        }
+        // Who issues without a chain given: the key holder for `Self`, the
+        // simulated CA for a registered issuer.
+        (OutcomeKind::Issued, None) => match app.store.load(&name).await {
+            Ok(Some((_, certificate)))
+                if certificate
+                    .provider_pending(request_id)
+                    .is_ok_and(|p| p.mode() == pending_certificate::IssuerMode::SelfSigned) =>
+            {
+                Answer::SignSelf
+            }
+            Ok(_) => Answer::Issue,
             Err(e) => return internal(e),
-        };
-    }
-    let at = now();
-    let options = &app.settings.chain_options;
-    let mut certificate = before.clone();
-    let applied = match (body.outcome.as_str(), &body.x5c) {
-        ("issued", Some(x5c)) => match pending_certificate::x5c::decode(x5c, &options.limits) {
-            Ok(chain) => certificate.issued(request_id, &chain, options, at, &mut RandomIds).map(|_| ()),
-            Err(e) => return bad_request(e),
         },
-        ("issued", None) if self_signed => {
-            certificate.sign_self(request_id, &mut keys, options, at, &mut RandomIds).map(|_| ())
-        }
-        ("issued", None) => match certificate.provider_pending(Some(request_id)).map(|p| p.csr().clone()) {
-            Ok(csr) => match app.provider.sign(&csr, &format!("CN={name}"), at) {
-                Ok(chain) => certificate.issued(request_id, &chain, options, at, &mut RandomIds).map(|_| ()),
-                Err(e) => return internal(e),
-            },
-            Err(_) => certificate.issued(request_id, &Vec::<Vec<u8>>::new(), options, at, &mut RandomIds).map(|_| ()),
-        },
-        ("failed", _) => {
-            let code = body.code.unwrap_or_else(|| Failure::ISSUER_ERROR.into());
-            certificate.failed(request_id, Failure::new(code, body.message.unwrap_or_default()), at)
-        }
-        ("cancelled" | "canceled", _) => certificate.cancelled(request_id, at),
-        _ => return bad_request("outcome is issued, failed or cancelled"),
+        (OutcomeKind::Failed, _) => Answer::Fail(Failure::new(
+            body.code.unwrap_or_else(|| Failure::ISSUER_ERROR.into()),
+            body.message.unwrap_or_default(),
+        )),
+        (OutcomeKind::Cancelled, _) => Answer::Cancel,
     };
-    if let Err(e) = applied {
-        return rest::RestError::from(e).response();
-    }
-    match app.write_certificate(Some(&before), revision, certificate, &keys, at).await {
-        Ok(_) => json(200, json!({"applied": true})),
+    match provider::settle(app, &name, request_id, answer).await {
+        Ok(Settled::Applied(_)) => json(200, json!({"applied": true})),
+        Ok(Settled::Refused(e)) => rest::RestError::from(e).response(),
         Err(Unwritten::Conflict) => error(409, "Conflict", "another write got there first; try again"),
         Err(Unwritten::Failed(e)) => internal(e),
     }

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use common::pg::Postgres;
 use pending_certificate::memory::MemoryKeyHolder;
 use pending_certificate::rest::{self, Request};
-use pending_certificate::{Certificate, CertificateName, Issuer, IssuerName, Revision, SequentialIds, Vault, VaultUrl};
+use pending_certificate::{
+    Certificate, CertificateName, Command, Issuer, IssuerName, NoKeys, Revision, SequentialIds, Vault, VaultUrl,
+};
 use pending_certificate_server::store::memory::MemoryStore;
 use pending_certificate_server::store::postgres::PostgresStore;
 use pending_certificate_server::store::redb::RedbStore;
@@ -203,10 +205,15 @@ async fn the_first_meta_value_wins(store: &impl Store) {
 async fn listings_page_in_name_order_with_the_deleted_apart(store: &impl Store) {
     let recovery = pending_certificate::Recovery::default();
     let at = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+    let options = pending_certificate::ChainOptions::default();
+    let cx = pending_certificate::Context { chain_options: &options, recovery: &recovery, now: at };
+    let apply = |certificate: &mut Certificate, command: Command| {
+        certificate.apply(command, &cx, &mut SequentialIds::default(), &mut NoKeys).unwrap();
+    };
     for (text, deleted) in [("ls-c", false), ("ls-a", true), ("ls-e", false), ("ls-b", false), ("ls-d", true)] {
         let mut certificate = aggregate(text, text);
         if deleted {
-            certificate.delete(&recovery, at).unwrap();
+            apply(&mut certificate, Command::Delete);
         }
         store.write(write(certificate, None)).await.unwrap();
     }
@@ -218,10 +225,10 @@ async fn listings_page_in_name_order_with_the_deleted_apart(store: &impl Store) 
     assert_eq!(names(store.list_certificates(true, Some("ls-"), 5).await.unwrap())[..2], ["ls-a", "ls-d"]);
     // A recovered name moves back; a purged one is gone from both.
     let (revision, mut recovered) = store.load(&name("ls-a")).await.unwrap().unwrap();
-    recovered.recover(at).unwrap();
+    apply(&mut recovered, Command::Recover);
     store.write(write(recovered, Some(revision))).await.unwrap();
     let (revision, mut purged) = store.load(&name("ls-d")).await.unwrap().unwrap();
-    purged.purge(&recovery, at).unwrap();
+    apply(&mut purged, Command::Purge);
     store.write(write(purged, Some(revision))).await.unwrap();
     assert_eq!(names(store.list_certificates(false, Some("ls-"), 2).await.unwrap()), ["ls-a", "ls-b"]);
     let deleted = names(store.list_certificates(true, None, 100).await.unwrap());

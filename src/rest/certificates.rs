@@ -3,8 +3,9 @@
 
 use crate::backup::Backup;
 use crate::certificate::{Certificate, CertificateVersion, VersionUpdate};
+use crate::command::{Command, NoKeys};
 use crate::error::OperationError;
-use crate::ids::VersionId;
+use crate::ids::{IdGenerator, VersionId};
 use crate::keys::KeyHolder;
 use crate::name::CertificateName;
 use crate::policy::CertificatePolicy;
@@ -15,8 +16,8 @@ use crate::wire::{
 };
 
 use super::error::RestError;
-use super::pending::aggregate;
-use super::{Context, Decision, Loaded, PageQuery, Response, Write, next_link, page_link};
+use super::pending::{aggregate, apply, version_of, written};
+use super::{Context, Decision, Loaded, PageQuery, Response, next_link, page_link};
 
 /// `GET /certificates/{name}[/{version}]`: the latest version with the policy
 /// and `pending`, or one version alone. A version that is not 32 hex digits
@@ -57,13 +58,8 @@ pub(super) fn list(cx: &Context<'_>, page: &PageQuery, loaded: Loaded) -> Result
         .certificates
         .into_iter()
         .map(|(_, c)| c.at(cx.now))
-        .filter(|c| !c.is_deleted())
         .filter_map(|c| {
-            let shown = if page.include_pending {
-                c.versions().last()
-            } else {
-                c.versions().iter().rev().find(|v| !v.is_placeholder())
-            }?;
+            let shown = c.listed_version(page.include_pending)?;
             Some(CertificateItem::render(&cx.settings.url, &c, shown, false))
         })
         .collect();
@@ -119,11 +115,12 @@ pub(super) fn update_policy(
     name: &CertificateName,
     policy: &CertificatePolicy,
     loaded: Option<(Revision, Certificate)>,
+    ids: &mut impl IdGenerator,
 ) -> Result<Decision, RestError> {
     let (expected, mut certificate) = aggregate(loaded, name);
-    certificate.update_policy(policy.clone(), cx.now)?;
+    let outcome = apply(cx, &mut certificate, Command::UpdatePolicy(Box::new(policy.clone())), ids, &mut NoKeys)?;
     let response = Response::json(200, &render_policy(&cx.settings.url, name, certificate.current_policy()?));
-    Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate }] })
+    Ok(written(response, outcome.effects, expected, certificate))
 }
 
 /// `PATCH /certificates/{name}/{version}`: `attributes.enabled` and `tags`
@@ -136,23 +133,21 @@ pub(super) fn update(
     version: Option<&str>,
     params: &CertificateUpdateParameters,
     loaded: Option<(Revision, Certificate)>,
+    ids: &mut impl IdGenerator,
 ) -> Result<Decision, RestError> {
     let version = version_id(name, version)?;
     let (expected, mut certificate) = aggregate(loaded, name);
     let update =
         VersionUpdate { enabled: params.attributes.as_ref().and_then(|a| a.enabled), tags: params.tags.clone() };
-    // Checked before anything changes: a refused policy changes nothing.
-    certificate.certificate(version)?;
-    if let Some(policy) = &params.policy {
-        certificate.update_policy(policy.clone(), cx.now)?;
-    }
-    let id = certificate.update_version(version, update, cx.now)?;
+    let command = Command::UpdateVersion { version, update, policy: params.policy.clone().map(Box::new) };
+    let outcome = apply(cx, &mut certificate, command, ids, &mut NoKeys)?;
+    let id = version_of(&outcome, name)?;
     let found = certificate.certificate(Some(id))?;
     let mut bundle =
         CertificateBundle::render(&cx.settings.url, &certificate, found, BundleView::ByVersion, &cx.settings.recovery);
     bundle.pending = certificate.current_pending().map(|_| PendingRef { id: cx.settings.url.pending_id(name) });
     let response = Response::json(200, &bundle);
-    Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate }] })
+    Ok(written(response, outcome.effects, expected, certificate))
 }
 
 /// The bytes of a restore body besides the blob: `{"value":""}`.
@@ -166,12 +161,7 @@ pub(super) fn backup(
     keys: &mut impl KeyHolder,
 ) -> Result<Decision, RestError> {
     let (_, certificate) = aggregate(loaded, name);
-    certificate.check_live()?;
-    let mut held = Vec::new();
-    for spki in certificate.version_keys() {
-        held.push((spki.to_vec(), keys.backup_key(name, spki)?));
-    }
-    let value = Backup { certificate, keys: held }.encode();
+    let value = certificate.backup(keys)?.encode();
     // A backup that could not be restored is refused here, not there.
     if value.len() + RESTORE_BODY_OVERHEAD > crate::limits::MAX_BODY_LEN {
         return Err(RestError::LimitExceeded { what: "backup size", limit: crate::limits::MAX_BODY_LEN });
@@ -187,31 +177,13 @@ pub(super) fn restore(
     backup: &Backup,
     loaded: Option<(Revision, Certificate)>,
     keys: &mut impl KeyHolder,
+    ids: &mut impl IdGenerator,
 ) -> Result<Decision, RestError> {
-    let (expected, current) = aggregate(loaded, name);
-    backup.certificate.check_restorable(cx.now).map_err(|_| RestError::MalformedBackup)?;
-    let restored = backup.certificate.clone().restored();
-    let latest = restored.certificate(None).map_err(|_| RestError::MalformedBackup)?;
-    if !current.is_empty() {
-        return Err(RestError::RestoreConflict { id: cx.settings.url.certificate_id(name, latest.version()) });
-    }
-    // Every key or none: a refusal leaves the key holder as it was.
-    let mut taken: Vec<&[u8]> = Vec::new();
-    for spki in restored.version_keys() {
-        let restored_key = match backup.keys.iter().find(|(s, _)| s.as_slice() == spki) {
-            Some((_, key)) => keys.restore_key(name, spki, key),
-            None => Err(crate::keys::KeyHolderError::Rejected("a version's key is not in the backup".to_owned())),
-        };
-        if restored_key.is_err() {
-            for spki in taken {
-                keys.discard(spki);
-            }
-            return Err(RestError::MalformedBackup);
-        }
-        taken.push(spki);
-    }
+    let (expected, mut certificate) = aggregate(loaded, name);
+    let outcome = apply(cx, &mut certificate, Command::Restore(Box::new(backup.clone())), ids, keys)?;
+    let latest = certificate.certificate(Some(version_of(&outcome, name)?))?;
     let bundle =
-        CertificateBundle::render(&cx.settings.url, &restored, latest, BundleView::Latest, &cx.settings.recovery);
+        CertificateBundle::render(&cx.settings.url, &certificate, latest, BundleView::Latest, &cx.settings.recovery);
     let response = Response::json(200, &bundle);
-    Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate: restored }] })
+    Ok(written(response, outcome.effects, expected, certificate))
 }

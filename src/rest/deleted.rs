@@ -1,21 +1,19 @@
 //! Deleted certificates: delete (soft), list, get, purge, recover.
 
-use crate::certificate::{Certificate, Deletion};
+use crate::certificate::Certificate;
+use crate::command::{Applied, Command, NoKeys};
 use crate::error::OperationError;
+use crate::ids::IdGenerator;
 use crate::name::CertificateName;
 use crate::vault::Revision;
 use crate::wire::{BundleView, CertificateBundle, DeletedCertificateBundle, DeletedCertificateItem, ListResult};
 
 use super::error::RestError;
-use super::pending::aggregate;
-use super::{Context, Decision, Loaded, PageQuery, Response, Write, page_link};
+use super::pending::{aggregate, apply, written};
+use super::{Context, Decision, Loaded, PageQuery, Response, page_link};
 
 fn deleted_bundle(cx: &Context<'_>, certificate: &Certificate) -> Result<DeletedCertificateBundle, RestError> {
-    let deletion = certificate.check_deleted()?;
-    let latest = certificate
-        .versions()
-        .last()
-        .ok_or_else(|| OperationError::DeletedCertificateNotFound { name: certificate.name().clone() })?;
+    let (deletion, latest) = certificate.deleted_view()?;
     Ok(DeletedCertificateBundle::render(&cx.settings.url, certificate, latest, deletion, &cx.settings.recovery))
 }
 
@@ -25,23 +23,20 @@ pub(super) fn delete(
     cx: &Context<'_>,
     name: &CertificateName,
     loaded: Option<(Revision, Certificate)>,
+    ids: &mut impl IdGenerator,
 ) -> Result<Decision, RestError> {
     let (expected, mut certificate) = aggregate(loaded, name);
-    // Rendered before the delete, which on a `Purgeable` vault leaves
-    // nothing to render: a soft delete changes nothing the bundle shows but
-    // the recovery members.
+    let outcome = apply(cx, &mut certificate, Command::Delete, ids, &mut NoKeys)?;
+    let Applied::Deleted { certificate: before, deletion } = &outcome.applied else {
+        return Err(OperationError::CertificateNotFound { name: name.clone() }.into());
+    };
+    // Rendered from the certificate as it was: on a `Purgeable` vault the
+    // name now holds nothing.
+    let latest = before.certificate(None)?;
     let recovery = &cx.settings.recovery;
-    let latest = certificate.certificate(None)?;
-    let bundle = DeletedCertificateBundle::render(
-        &cx.settings.url,
-        &certificate,
-        latest,
-        Deletion::at(cx.now, recovery),
-        recovery,
-    );
-    certificate.delete(recovery, cx.now)?;
+    let bundle = DeletedCertificateBundle::render(&cx.settings.url, before, latest, *deletion, recovery);
     let response = Response::json(200, &bundle);
-    Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate }] })
+    Ok(written(response, outcome.effects, expected, certificate))
 }
 
 /// `GET /deletedcertificates/{name}`.
@@ -59,14 +54,11 @@ pub(super) fn purge(
     cx: &Context<'_>,
     name: &CertificateName,
     loaded: Option<(Revision, Certificate)>,
+    ids: &mut impl IdGenerator,
 ) -> Result<Decision, RestError> {
     let (expected, mut certificate) = aggregate(loaded, name);
-    certificate.purge(&cx.settings.recovery, cx.now)?;
-    Ok(Decision {
-        response: Response::empty(204),
-        effects: Vec::new(),
-        writes: vec![Write::Certificate { expected, certificate }],
-    })
+    let outcome = apply(cx, &mut certificate, Command::Purge, ids, &mut NoKeys)?;
+    Ok(written(Response::empty(204), outcome.effects, expected, certificate))
 }
 
 /// `POST /deletedcertificates/{name}/recover`: the certificate as it is
@@ -75,14 +67,15 @@ pub(super) fn recover(
     cx: &Context<'_>,
     name: &CertificateName,
     loaded: Option<(Revision, Certificate)>,
+    ids: &mut impl IdGenerator,
 ) -> Result<Decision, RestError> {
     let (expected, mut certificate) = aggregate(loaded, name);
-    certificate.recover(cx.now)?;
+    let outcome = apply(cx, &mut certificate, Command::Recover, ids, &mut NoKeys)?;
     let latest = certificate.certificate(None)?;
     let bundle =
         CertificateBundle::render(&cx.settings.url, &certificate, latest, BundleView::Latest, &cx.settings.recovery);
     let response = Response::json(200, &bundle);
-    Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate }] })
+    Ok(written(response, outcome.effects, expected, certificate))
 }
 
 /// `GET /deletedcertificates`: one page, in name order.

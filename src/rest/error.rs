@@ -79,12 +79,6 @@ pub enum RestError {
         /// The bound.
         limit: usize,
     },
-    /// A policy that cannot become a key (400 `BadParameter`).
-    #[error("The certificate policy is invalid: {0}")]
-    InvalidPolicy(#[from] InvalidKeyRequest),
-    /// An import that cannot be read (400 `BadParameter`).
-    #[error("The certificate to import is invalid: {0}")]
-    InvalidImport(String),
     /// No such issuer (404 `CertificateIssuerNotFound`); the message is the
     /// service's, without the name.
     #[error("Issuer not found")]
@@ -116,10 +110,6 @@ pub enum RestError {
         /// `secret` or `key`.
         what: &'static str,
     },
-    /// A restore of a blob this vault did not make, or one that is corrupt
-    /// (400, the service's code and words).
-    #[error("Backup blob contains invalid or corrupt version.")]
-    MalformedBackup,
     /// A restore onto a name that holds a certificate, live or deleted (409
     /// `Conflict`).
     #[error(
@@ -132,9 +122,18 @@ pub enum RestError {
     /// No certificate contacts are set (404 `ContactsNotFound`).
     #[error("Contacts not found")]
     ContactsNotFound,
-    /// The key holder refused (400 `BadParameter`) or failed (500 `InternalError`).
-    #[error("{0}")]
-    KeyHolder(#[from] KeyHolderError),
+}
+
+impl From<KeyHolderError> for RestError {
+    fn from(error: KeyHolderError) -> Self {
+        RestError::Operation(OperationError::KeyHolder(error))
+    }
+}
+
+impl From<InvalidKeyRequest> for RestError {
+    fn from(error: InvalidKeyRequest) -> Self {
+        RestError::Operation(OperationError::InvalidKeyRequest(error))
+    }
 }
 
 impl From<x5c::ChainError> for RestError {
@@ -159,17 +158,12 @@ impl RestError {
             RestError::InvalidProperty { .. } => 400,
             RestError::BodyTooLarge { .. } => 413,
             RestError::LimitExceeded { .. } => 400,
-            RestError::InvalidPolicy(_) => 400,
-            RestError::InvalidImport(_) => 400,
             RestError::IssuerNotFound { .. } => 404,
             RestError::SecretNotFound { .. } => 404,
             RestError::KeyNotFound { .. } => 404,
             RestError::Disabled { .. } => 403,
             RestError::ContactsNotFound => 404,
-            RestError::MalformedBackup => 400,
             RestError::RestoreConflict { .. } => 409,
-            RestError::KeyHolder(KeyHolderError::Rejected(_)) => 400,
-            RestError::KeyHolder(_) => 500,
         }
     }
 
@@ -188,17 +182,12 @@ impl RestError {
             RestError::InvalidProperty { .. } => "BadParameter",
             RestError::BodyTooLarge { .. } => "RequestEntityTooLarge",
             RestError::LimitExceeded { .. } => "BadParameter",
-            RestError::InvalidPolicy(_) => "BadParameter",
-            RestError::InvalidImport(_) => "BadParameter",
             RestError::IssuerNotFound { .. } => "CertificateIssuerNotFound",
             RestError::SecretNotFound { .. } => "SecretNotFound",
             RestError::KeyNotFound { .. } => "KeyNotFound",
             RestError::Disabled { .. } => "Forbidden",
             RestError::ContactsNotFound => "ContactsNotFound",
-            RestError::MalformedBackup => "Malformed backup blob",
             RestError::RestoreConflict { .. } => "Conflict",
-            RestError::KeyHolder(KeyHolderError::Rejected(_)) => "BadParameter",
-            RestError::KeyHolder(_) => "InternalError",
         }
     }
 

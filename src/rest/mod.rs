@@ -444,10 +444,10 @@ impl Operation {
                 pending::get(&cx, name, *request_id, loaded.certificate)
             }
             Operation::UpdateCertificateOperation { name, request_id, cancellation_requested } => {
-                pending::update(&cx, name, *request_id, *cancellation_requested, loaded.certificate)
+                pending::update(&cx, name, *request_id, *cancellation_requested, loaded.certificate, ids)
             }
             Operation::DeleteCertificateOperation { name, request_id } => {
-                pending::delete(&cx, name, *request_id, loaded.certificate)
+                pending::delete(&cx, name, *request_id, loaded.certificate, ids)
             }
             Operation::MergeCertificate { name, x5c, api_version } => {
                 pending::merge(&cx, name, x5c, api_version, loaded.certificate, ids)
@@ -466,16 +466,16 @@ impl Operation {
             }
             Operation::GetCertificatePolicy { name } => certificates::get_policy(&cx, name, loaded.certificate),
             Operation::UpdateCertificatePolicy { name, policy } => {
-                certificates::update_policy(&cx, name, policy, loaded.certificate)
+                certificates::update_policy(&cx, name, policy, loaded.certificate, ids)
             }
             Operation::UpdateCertificate { name, version, params } => {
-                certificates::update(&cx, name, version.as_deref(), params, loaded.certificate)
+                certificates::update(&cx, name, version.as_deref(), params, loaded.certificate, ids)
             }
-            Operation::DeleteCertificate { name } => deleted::delete(&cx, name, loaded.certificate),
+            Operation::DeleteCertificate { name } => deleted::delete(&cx, name, loaded.certificate, ids),
             Operation::GetDeletedCertificates { page } => deleted::list(&cx, page, loaded),
             Operation::GetDeletedCertificate { name } => deleted::get(&cx, name, loaded.certificate),
-            Operation::PurgeDeletedCertificate { name } => deleted::purge(&cx, name, loaded.certificate),
-            Operation::RecoverDeletedCertificate { name } => deleted::recover(&cx, name, loaded.certificate),
+            Operation::PurgeDeletedCertificate { name } => deleted::purge(&cx, name, loaded.certificate, ids),
+            Operation::RecoverDeletedCertificate { name } => deleted::recover(&cx, name, loaded.certificate, ids),
             Operation::SetCertificateContacts { .. }
             | Operation::GetCertificateContacts
             | Operation::DeleteCertificateContacts => contacts::decide(&cx, self, loaded),
@@ -483,7 +483,7 @@ impl Operation {
             Operation::GetKey { name, version } => owned::key(&cx, name, version.as_deref(), loaded),
             Operation::BackupCertificate { name } => certificates::backup(name, loaded.certificate, keys),
             Operation::RestoreCertificate { name, backup } => {
-                certificates::restore(&cx, name, backup, loaded.certificate, keys)
+                certificates::restore(&cx, name, backup, loaded.certificate, keys, ids)
             }
         };
         result.unwrap_or_else(|error| Decision::refused(&error))

@@ -1,15 +1,15 @@
 //! The certificate operation: create, import, get, cancel, delete, merge.
 
-use crate::certificate::{Certificate, CreateRequest};
+use crate::certificate::{Certificate, Effect};
+use crate::command::{self, Applied, Chain, Command, Import, ImportSource, NewKey, NoKeys, Outcome};
 use crate::error::OperationError;
-use crate::ids::{IdGenerator, RequestId};
-use crate::keys::{ImportContent, ImportFormat, KeyHolder, KeyHolderError, KeyRequest};
-use crate::name::{CertificateName, IssuerMode};
+use crate::ids::{IdGenerator, RequestId, VersionId};
+use crate::keys::KeyHolder;
+use crate::name::CertificateName;
 use crate::vault::Revision;
 use crate::wire::{
     BundleView, CertificateBundle, CertificateCreateParameters, CertificateImportParameters, CertificateOperation,
 };
-use crate::x5c;
 
 use super::error::RestError;
 use super::{Context, Decision, Loaded, RETRY_AFTER_SECONDS, Response, Write};
@@ -38,13 +38,40 @@ fn operation(
     Ok(Response::json(status, &CertificateOperation::from_pending(&cx.settings.url, certificate.name(), pending)))
 }
 
-fn bundle(
-    cx: &Context<'_>,
-    certificate: &Certificate,
-    version: crate::VersionId,
-) -> Result<CertificateBundle, RestError> {
+fn bundle(cx: &Context<'_>, certificate: &Certificate, version: VersionId) -> Result<CertificateBundle, RestError> {
     let found = certificate.certificate(Some(version))?;
     Ok(CertificateBundle::render(&cx.settings.url, certificate, found, BundleView::Latest, &cx.settings.recovery))
+}
+
+/// Applies `command` to `certificate` ([`Certificate::apply`]); a refusal
+/// in the service's words, with the vault's identifiers.
+pub(super) fn apply(
+    cx: &Context<'_>,
+    certificate: &mut Certificate,
+    command: Command,
+    ids: &mut impl IdGenerator,
+    keys: &mut impl KeyHolder,
+) -> Result<Outcome, RestError> {
+    let context =
+        command::Context { chain_options: &cx.settings.chain_options, recovery: &cx.settings.recovery, now: cx.now };
+    certificate.apply(command, &context, ids, keys).map_err(|error| match error {
+        OperationError::RestoreConflict { name, version } => {
+            RestError::RestoreConflict { id: cx.settings.url.certificate_id(&name, version) }
+        }
+        other => RestError::Operation(other),
+    })
+}
+
+/// A write's decision: the answer, the outcome's effects, the aggregate to store.
+pub(super) fn written(
+    response: Response,
+    effects: Vec<Effect>,
+    expected: Option<Revision>,
+    certificate: Certificate,
+) -> Decision {
+    let name = certificate.name().clone();
+    let effects = effects.into_iter().map(|effect| (name.clone(), effect)).collect();
+    Decision { response, effects, writes: vec![Write::Certificate { expected, certificate }] }
 }
 
 /// `POST …/create`: every refusal is given before the key holder makes a key.
@@ -57,30 +84,22 @@ pub(super) fn create(
     keys: &mut impl KeyHolder,
     ids: &mut impl IdGenerator,
 ) -> Result<Decision, RestError> {
-    let policy = params.policy.clone().unwrap_or_default();
     let (expected, mut certificate) = aggregate(loaded.certificate, name);
-    let named = certificate.check_create(&policy)?;
-    // The policy's issuer, loaded when it names a registered one.
-    if named.name.mode() == IssuerMode::Provider && loaded.issuer.is_none() {
-        return Err(OperationError::UnknownIssuer { name: named.name }.into());
-    }
-    let key_request = KeyRequest::from_policy(&policy)?;
-    let csr = keys.create_key(name, &key_request)?;
-    let request = CreateRequest { csr, policy, preserve_cert_order: params.preserve_cert_order.unwrap_or(false) };
-    let effect = certificate.create(request, cx.now, ids)?;
-    if let Some(tags) = &params.tags {
-        certificate.tag_latest(tags.clone());
-    }
+    let command = Command::Create {
+        key: NewKey::Make,
+        policy: Box::new(params.policy.clone().unwrap_or_default()),
+        preserve_cert_order: params.preserve_cert_order.unwrap_or(false),
+        tags: params.tags.clone(),
+        registered_issuer: loaded.issuer.map(Box::new),
+    };
+    let outcome = apply(cx, &mut certificate, command, ids, keys)?;
     let pending = certificate.pending(None)?;
     let location =
         format!("{}?api-version={api_version}&request_id={}", cx.settings.url.pending_id(name), pending.request_id());
     let response = operation(cx, &certificate, 202, None)?
         .with("Location", location)
         .with("Retry-After", RETRY_AFTER_SECONDS.to_string());
-    // `Self` is an issuer whose provider is the key holder: the embedder
-    // signs later (`sign_self`), as the service takes its time.
-    let effects = effect.map(|effect| (name.clone(), effect)).into_iter().collect();
-    Ok(Decision { response, effects, writes: vec![Write::Certificate { expected, certificate }] })
+    Ok(written(response, outcome.effects, expected, certificate))
 }
 
 /// `GET …/pending`.
@@ -106,12 +125,13 @@ pub(super) fn update(
     request_id: Option<RequestId>,
     cancellation_requested: bool,
     loaded: Option<(Revision, Certificate)>,
+    ids: &mut impl IdGenerator,
 ) -> Result<Decision, RestError> {
     let (expected, mut certificate) = aggregate(loaded, name);
-    let effect = certificate.update_pending(request_id, cancellation_requested, cx.now)?;
+    let command = Command::UpdatePending { request_id, cancellation_requested };
+    let outcome = apply(cx, &mut certificate, command, ids, &mut NoKeys)?;
     let response = operation(cx, &certificate, 200, None)?;
-    let effects = effect.map(|effect| (name.clone(), effect)).into_iter().collect();
-    Ok(Decision { response, effects, writes: vec![Write::Certificate { expected, certificate }] })
+    Ok(written(response, outcome.effects, expected, certificate))
 }
 
 /// `DELETE …/pending`: the object as it was. No `Retry-After`.
@@ -120,12 +140,15 @@ pub(super) fn delete(
     name: &CertificateName,
     request_id: Option<RequestId>,
     loaded: Option<(Revision, Certificate)>,
+    ids: &mut impl IdGenerator,
 ) -> Result<Decision, RestError> {
     let (expected, mut certificate) = aggregate(loaded, name);
-    let (deleted, effect) = certificate.delete_pending(request_id, cx.now)?;
-    let response = operation(cx, &certificate, 200, Some(&deleted))?;
-    let effects = effect.map(|effect| (name.clone(), effect)).into_iter().collect();
-    Ok(Decision { response, effects, writes: vec![Write::Certificate { expected, certificate }] })
+    let outcome = apply(cx, &mut certificate, Command::DeletePending { request_id }, ids, &mut NoKeys)?;
+    let Applied::PendingDeleted(deleted) = &outcome.applied else {
+        return Err(OperationError::PendingNotFoundForChange { name: name.clone() }.into());
+    };
+    let response = operation(cx, &certificate, 200, Some(deleted))?;
+    Ok(written(response, outcome.effects, expected, certificate))
 }
 
 /// `POST …/pending/merge`: the state decides first (403, 404, 409), then the
@@ -139,12 +162,20 @@ pub(super) fn merge(
     ids: &mut impl IdGenerator,
 ) -> Result<Decision, RestError> {
     let (expected, mut certificate) = aggregate(loaded, name);
-    certificate.check_merge()?;
-    let der = x5c::decode(x5c, &cx.settings.chain_options.limits)?;
-    let version = certificate.merge(&der, &cx.settings.chain_options, cx.now, ids)?;
+    let command = Command::Merge { x5c: Chain::Encoded(x5c.to_vec()) };
+    let outcome = apply(cx, &mut certificate, command, ids, &mut NoKeys)?;
+    let version = version_of(&outcome, name)?;
     let location = format!("{}?api-version={api_version}", cx.settings.url.certificate_base(name));
     let response = Response::json(201, &bundle(cx, &certificate, version)?).with("Location", location);
-    Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate }] })
+    Ok(written(response, outcome.effects, expected, certificate))
+}
+
+/// The version a merge, an import or an update made or changed.
+pub(super) fn version_of(outcome: &Outcome, name: &CertificateName) -> Result<VersionId, RestError> {
+    match outcome.applied {
+        Applied::Version(version) | Applied::Restored(version) => Ok(version),
+        _ => Err(OperationError::CertificateNotFound { name: name.clone() }.into()),
+    }
 }
 
 /// `POST …/import`: the key holder reads the file and keeps the key; the
@@ -158,29 +189,10 @@ pub(super) fn import(
     ids: &mut impl IdGenerator,
 ) -> Result<Decision, RestError> {
     let (expected, mut certificate) = aggregate(loaded, name);
-    certificate.check_import(params.policy.as_ref())?;
-    let content_type =
-        params.policy.as_ref().and_then(|p| p.secret_props.as_ref()).and_then(|s| s.content_type.as_deref());
-    let format = ImportFormat::from_content_type(content_type).ok_or_else(|| {
-        RestError::InvalidImport(format!("content type {:?} is not supported", content_type.unwrap_or_default()))
-    })?;
-    let content = ImportContent { value: &params.value, password: params.pwd.as_deref(), format };
-    let imported = keys.import(name, &content).map_err(|e| match e {
-        KeyHolderError::Rejected(m) => RestError::InvalidImport(m),
-        other => RestError::KeyHolder(other),
-    })?;
-    let (certificates, spki) = (imported.certificates, imported.public_key);
-    let options = &cx.settings.chain_options;
-    let version = match certificate.import(&certificates, Some(&spki), params.policy.clone(), options, cx.now, ids) {
-        Ok(version) => version,
-        Err(error) => {
-            keys.discard(&spki);
-            return Err(error.into());
-        }
-    };
-    if let Some(tags) = &params.tags {
-        certificate.tag_latest(tags.clone());
-    }
+    let source = ImportSource::File { value: params.value.clone(), password: params.pwd.clone() };
+    let import = Import { source, policy: params.policy.clone(), tags: params.tags.clone() };
+    let outcome = apply(cx, &mut certificate, Command::Import(Box::new(import)), ids, keys)?;
+    let version = version_of(&outcome, name)?;
     let response = Response::json(200, &bundle(cx, &certificate, version)?);
-    Ok(Decision { response, effects: Vec::new(), writes: vec![Write::Certificate { expected, certificate }] })
+    Ok(written(response, outcome.effects, expected, certificate))
 }

@@ -2,6 +2,7 @@
 //! specification's operation id, with its parameters parsed. The one place
 //! that reads methods, paths and query strings.
 
+use crate::error::OperationError;
 use crate::ids::RequestId;
 use crate::limits;
 use crate::name::{CertificateName, IssuerName};
@@ -680,7 +681,7 @@ fn backup(parts: Parts<'_>) -> Result<Operation, RestError> {
 
 fn restore(parts: Parts<'_>) -> Result<Operation, RestError> {
     let body: crate::wire::CertificateRestoreParameters = json_body(parts.body, schema::RESTORE)?;
-    let backup = crate::backup::Backup::decode(&body.value).map_err(|_| RestError::MalformedBackup)?;
+    let backup = crate::backup::Backup::decode(&body.value).map_err(|_| OperationError::MalformedBackup)?;
     Ok(Operation::RestoreCertificate { name: backup.certificate.name().clone(), backup: Box::new(backup) })
 }
 

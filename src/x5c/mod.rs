@@ -128,7 +128,10 @@ pub struct ChainPolicy<'a> {
     /// Trust anchors already parsed with [`TrustAnchors::parse`], used instead
     /// of `trust_anchors` when given (parse once, validate many times).
     pub prepared_anchors: Option<&'a TrustAnchors<'a>>,
-    /// Whether every certificate given must be on the path (true for `x5c`).
+    /// Whether every certificate given must be on the path (true for `x5c`
+    /// at `Strict`). Without trust anchors, `Verified` and `Strict` want
+    /// every one on it whatever this says: the chain's own top is all there
+    /// is to trust.
     pub require_all_on_path: bool,
     /// Size and work bounds.
     pub limits: Limits,
@@ -662,7 +665,14 @@ pub fn validate_der(x5c: &[impl AsRef<[u8]>], policy: &ChainPolicy<'_>) -> Resul
             budget_total: limits.max_signature_checks,
         };
         let path = search.build(leaf)?;
-        if let Some(index) = (0..certs.len()).find(|i| policy.require_all_on_path && !path.contains(i)) {
+        // Without trust anchors the path's top is the last certificate
+        // reached, so a certificate off the path (an unrelated root, a root
+        // whose intermediate is missing) would be trusted for nothing: it is
+        // refused, as `openssl verify` refuses such a chain. With anchors,
+        // `Verified` lets extra certificates be, as `openssl verify
+        // -untrusted` does.
+        let all_on_path = policy.require_all_on_path || anchors.is_empty();
+        if let Some(index) = (0..certs.len()).find(|i| all_on_path && !path.contains(i)) {
             return Err(ChainError::NotOnPath { index });
         }
         path

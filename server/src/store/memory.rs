@@ -100,6 +100,11 @@ impl Store for MemoryStore {
             JobChange::Keep => {}
             JobChange::Set(job) => entry.job = Some((job, 0)),
             JobChange::Clear => entry.job = None,
+            JobChange::Cancel(request_id) => {
+                if let Some((job, _)) = entry.job.as_mut().filter(|(job, _)| job.request_id == request_id) {
+                    job.kind = super::JobKind::Cancel;
+                }
+            }
         }
         Ok(Revision(revision))
     }

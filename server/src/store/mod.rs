@@ -41,13 +41,17 @@ pub enum WriteError {
     Failed(#[from] StoreError),
 }
 
-/// What the simulated provider does for a request in progress, once due.
+/// What the simulated provider does for a request in progress, once due:
+/// what the core's effect asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobKind {
-    /// The simulated CA issues a registered issuer's request.
+    /// The simulated CA issues a registered issuer's request
+    /// (`Effect::SubmitToIssuer`).
     Issue,
-    /// The key holder signs a `Self` request.
+    /// The key holder signs a `Self` request (`Effect::SignSelf`).
     SignSelf,
+    /// The provider confirms a cancellation (`Effect::CancelAtIssuer`).
+    Cancel,
 }
 
 /// A request in progress that the simulated provider answers when it is due.
@@ -72,6 +76,9 @@ pub enum JobChange {
     Set(Job),
     /// Remove the name's job: its request is no longer in progress.
     Clear,
+    /// The name's job for this request becomes a cancellation, due when it
+    /// was (no job, or one for another request: nothing changes).
+    Cancel(RequestId),
 }
 
 /// One name's write: the aggregate if the revision is still `expected`, with

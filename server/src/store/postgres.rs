@@ -96,6 +96,7 @@ const JOB_SET: &str = "INSERT INTO jobs (name, request_id, kind, due_ms, leased_
                        ON CONFLICT (name) DO UPDATE SET request_id = EXCLUDED.request_id, kind = EXCLUDED.kind, \
                        due_ms = EXCLUDED.due_ms, leased_until_ms = 0";
 const JOB_CLEAR: &str = "DELETE FROM jobs WHERE name = $1";
+const JOB_CANCEL: &str = "UPDATE jobs SET kind = 'cancel' WHERE name = $1 AND request_id = $2";
 const JOBS_TAKE: &str = "UPDATE jobs SET leased_until_ms = $2 WHERE name IN (\
                            SELECT name FROM jobs WHERE due_ms <= $1 AND leased_until_ms <= $1 \
                            ORDER BY due_ms LIMIT $3 FOR UPDATE SKIP LOCKED) \
@@ -209,6 +210,7 @@ fn job_kind(kind: JobKind) -> &'static str {
     match kind {
         JobKind::Issue => "issue",
         JobKind::SignSelf => "sign-self",
+        JobKind::Cancel => "cancel",
     }
 }
 
@@ -372,6 +374,7 @@ impl Store for PostgresStore {
                 _ if !touches => Ok(0),
                 JobChange::Keep => Ok(0),
                 JobChange::Clear => tx.execute(&job_clear, &[&name]).await,
+                JobChange::Cancel(request_id) => tx.execute(JOB_CANCEL, &[&name, &request_id.to_string()]).await,
                 JobChange::Set(job) => {
                     let request_id = job.request_id.to_string();
                     tx.execute(&job_set, &[&name, &request_id, &job_kind(job.kind), &job.due_ms]).await
@@ -438,6 +441,7 @@ impl Store for PostgresStore {
             let kind = match row.get::<_, &str>(2) {
                 "issue" => JobKind::Issue,
                 "sign-self" => JobKind::SignSelf,
+                "cancel" => JobKind::Cancel,
                 other => return Err(failed(format!("a job of an unknown kind {other:?}"))),
             };
             jobs.push(Job {

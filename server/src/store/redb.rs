@@ -20,7 +20,7 @@ use pending_certificate::{Certificate, CertificateName, Issuer, IssuerName, Revi
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::oneshot;
 
-use super::{Job, JobChange, NameWrite, Record, Store, StoreError, WriteError};
+use super::{Job, JobChange, JobKind, NameWrite, Record, Store, StoreError, WriteError};
 
 const AGGREGATES: TableDefinition<&str, &[u8]> = TableDefinition::new("aggregates");
 const KEYS: TableDefinition<(&str, &[u8]), &[u8]> = TableDefinition::new("keys");
@@ -254,7 +254,7 @@ fn write_name(txn: &redb::WriteTransaction, write: NameWrite) -> Result<Revision
     let bytes = serde_json::to_vec(&record).map_err(failed)?;
     let job = match &write.job {
         JobChange::Set(job) => Some(serde_json::to_vec(job).map_err(failed)?),
-        JobChange::Keep | JobChange::Clear => None,
+        JobChange::Keep | JobChange::Clear | JobChange::Cancel(_) => None,
     };
     meta.insert(REVISIONS, revision.to_be_bytes().as_slice()).map_err(failed)?;
     // A name that holds nothing leaves no row: revisions are never reused,
@@ -285,7 +285,18 @@ fn write_name(txn: &redb::WriteTransaction, write: NameWrite) -> Result<Revision
         (JobChange::Clear, _) => {
             jobs.remove(name.as_str()).map_err(failed)?;
         }
-        _ => {}
+        (JobChange::Cancel(request_id), _) => {
+            let current: Option<Job> = match jobs.get(name.as_str()).map_err(failed)? {
+                Some(bytes) => Some(serde_json::from_slice(bytes.value()).map_err(failed)?),
+                None => None,
+            };
+            if let Some(mut job) = current.filter(|job| job.request_id == *request_id) {
+                job.kind = JobKind::Cancel;
+                let bytes = serde_json::to_vec(&job).map_err(failed)?;
+                jobs.insert(name.as_str(), bytes.as_slice()).map_err(failed)?;
+            }
+        }
+        (JobChange::Keep | JobChange::Set(_), _) => {}
     }
     Ok(Revision(revision))
 }
@@ -355,7 +366,7 @@ impl Store for RedbStore {
 
     async fn write(&self, write: NameWrite) -> Result<Revision, WriteError> {
         let name = write.certificate.name().as_str().to_owned();
-        let job_changed = !matches!(write.job, JobChange::Keep);
+        let job_changed = matches!(write.job, JobChange::Set(_) | JobChange::Clear);
         let (to, from) = oneshot::channel();
         self.queue(Change::Name(Box::new(write), to))?;
         let revision = answer(from).await?;
