@@ -24,7 +24,7 @@ use tokio::sync::Notify;
 use crate::config::Config;
 use crate::custody::Custody;
 use crate::pool::CpuPool;
-use crate::store::{Job, JobChange, JobKind, NameWrite, Store, StoreError, WriteError, key_changes};
+use crate::store::{Job, JobChange, JobKind, NameWrite, Store, StoreError, WriteError, Writer, key_changes};
 
 /// The common name of the simulated issuer's CA.
 pub const CA_NAME: &str = "Simulated Issuer CA";
@@ -189,9 +189,13 @@ impl<K: Hash + Eq + Clone> Drop for NameGuard<'_, K> {
 /// Why a write did not land, for the answer.
 #[derive(Debug, thiserror::Error)]
 pub enum Unwritten {
-    /// Another write got there first: the service's 409.
+    /// Another client's write got there first: the service's 409.
     #[error("conflict")]
     Conflict,
+    /// The server's own background work (a provider outcome, the sweep)
+    /// got there first: the write is decided again on the fresh state.
+    #[error("the server's own work wrote the name first")]
+    LostToBackground,
     /// The server failed.
     #[error("{0}")]
     Failed(String),
@@ -200,7 +204,8 @@ pub enum Unwritten {
 impl From<WriteError> for Unwritten {
     fn from(error: WriteError) -> Self {
         match error {
-            WriteError::Conflict => Unwritten::Conflict,
+            WriteError::Conflict { by: Writer::Client } => Unwritten::Conflict,
+            WriteError::Conflict { by: Writer::Background } => Unwritten::LostToBackground,
             WriteError::Failed(e) => Unwritten::Failed(e.to_string()),
         }
     }
@@ -278,6 +283,7 @@ impl<S: Store> App<S> {
         certificate: Certificate,
         keys: &MemoryKeyHolder,
         job: JobChange,
+        writer: Writer,
     ) -> Result<Revision, Unwritten> {
         let (added, removed) = key_changes(before, &certificate);
         let mut keys_added = Vec::with_capacity(added.len());
@@ -297,8 +303,10 @@ impl<S: Store> App<S> {
             keys_added.push((spki, sealed));
         }
         let scheduled = matches!(job, JobChange::Set(_));
-        let revision =
-            self.store.write(NameWrite { certificate, expected, keys_added, keys_removed: removed, job }).await?;
+        let revision = self
+            .store
+            .write(NameWrite { certificate, expected, keys_added, keys_removed: removed, job, writer })
+            .await?;
         if scheduled {
             self.jobs.notify_one();
         }

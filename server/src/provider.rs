@@ -13,7 +13,7 @@ use pending_certificate::memory::MemoryKeyHolder;
 use pending_certificate::{Applied, CertificateName, Command, Failure, IssuerMode, OperationError, RequestId, command};
 
 use crate::app::{RandomIds, Shared, Unwritten, now};
-use crate::store::{Job, JobChange, JobKind, Store};
+use crate::store::{Job, JobChange, JobKind, Store, Writer};
 
 /// How often due jobs are looked for when nothing wakes the loop earlier.
 const TICK: Duration = Duration::from_millis(100);
@@ -94,7 +94,7 @@ async fn answer<S: Store>(app: Shared<S>, job: Job) {
                 }
                 return;
             }
-            Err(Unwritten::Conflict) => continue,
+            Err(Unwritten::Conflict | Unwritten::LostToBackground) => continue,
             Err(Unwritten::Failed(error)) => {
                 // The lease runs out and the job is taken again.
                 tracing::error!(name = %job.name, request_id = %job.request_id, %error, "provider job failed");
@@ -181,7 +181,7 @@ pub async fn settle<S: Store>(
         _ => "failed",
     };
     // The request is settled: its job, whatever it was, is done.
-    app.write_certificate(Some(&before), revision, certificate, &keys, JobChange::Clear).await?;
+    app.write_certificate(Some(&before), revision, certificate, &keys, JobChange::Clear, Writer::Background).await?;
     Ok(Settled::Applied(word))
 }
 
@@ -221,9 +221,17 @@ pub async fn sweep_once<S: Store>(app: &Shared<S>, at: time::OffsetDateTime) -> 
             let keys = MemoryKeyHolder::new();
             let empty = pending_certificate::Certificate::new(name);
             // Purged: no request is left for a job to answer.
-            match app.write_certificate(Some(&certificate), Some(revision), empty, &keys, JobChange::Clear).await {
+            let written = app.write_certificate(
+                Some(&certificate),
+                Some(revision),
+                empty,
+                &keys,
+                JobChange::Clear,
+                Writer::Background,
+            );
+            match written.await {
                 Ok(_) => purged += 1,
-                Err(Unwritten::Conflict) => {}
+                Err(Unwritten::Conflict | Unwritten::LostToBackground) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -275,12 +283,17 @@ mod tests {
         let Some(Write::Certificate { certificate, .. }) = decision.writes.into_iter().next() else {
             panic!("a create writes its aggregate")
         };
-        let revision = app.write_certificate(None, None, certificate.clone(), &keys, JobChange::Keep).await.unwrap();
+        let revision = app
+            .write_certificate(None, None, certificate.clone(), &keys, JobChange::Keep, Writer::Client)
+            .await
+            .unwrap();
         let mut gone = certificate.clone();
         let recovery = Recovery::default();
         let cx = command::Context { chain_options: &app.settings.chain_options, recovery: &recovery, now: at };
         gone.apply(Command::Delete, &cx, &mut RandomIds, &mut keys).unwrap();
-        app.write_certificate(Some(&certificate), Some(revision), gone, &keys, JobChange::Keep).await.unwrap();
+        app.write_certificate(Some(&certificate), Some(revision), gone, &keys, JobChange::Keep, Writer::Client)
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

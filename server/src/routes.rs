@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::app::{RandomIds, Shared, Unwritten, now};
 use crate::keys::SealingKeys;
 use crate::provider::{self, Answer, Settled};
-use crate::store::Store;
+use crate::store::{Store, Writer};
 
 /// A JSON answer of the server's own (health, admin, failures), with the
 /// service's headers.
@@ -73,17 +73,48 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
         (None, Some(name), true) => Some(app.issuers.lock(name).await),
         _ => None,
     };
+    let mut attempt = 1;
+    loop {
+        match decide_and_store(app, &operation, &needs, attempt).await {
+            Attempt::Answered(response) => return response,
+            Attempt::Again => attempt += 1,
+        }
+    }
+}
+
+/// How many times a write that lost to the server's own background work
+/// (a provider outcome, the sweep, possibly on another replica) is decided
+/// again on the fresh state before it answers 409 as a lost race.
+const DECIDE_AGAIN: usize = 4;
+
+/// What one attempt at a request came to.
+enum Attempt {
+    /// The answer to send.
+    Answered(Response),
+    /// The server's own work wrote the name between the load and the store:
+    /// decide again.
+    Again,
+}
+
+/// Loads what `operation` needs, decides it, and stores what it changed if
+/// the name is unchanged since the load.
+async fn decide_and_store<S: Store>(
+    app: &Shared<S>,
+    operation: &Operation,
+    needs: &rest::Needs,
+    attempt: usize,
+) -> Attempt {
     let mut loaded = Loaded::default();
     if let Some(name) = &needs.certificate {
         match app.store.load(name).await {
             Ok(certificate) => loaded.certificate = certificate,
-            Err(e) => return internal(e),
+            Err(e) => return Attempt::Answered(internal(e)),
         }
     }
     if let Some(name) = &needs.issuer {
         match app.store.issuer(name).await {
             Ok(issuer) => loaded.issuer = issuer,
-            Err(e) => return internal(e),
+            Err(e) => return Attempt::Answered(internal(e)),
         }
     }
     if let Some(page) = &needs.page {
@@ -96,13 +127,13 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
             }
         };
         if let Err(e) = listed {
-            return internal(e);
+            return Attempt::Answered(internal(e));
         }
     }
     if needs.contacts {
         match app.store.contacts().await {
             Ok(contacts) => loaded.contacts = contacts,
-            Err(e) => return internal(e),
+            Err(e) => return Attempt::Answered(internal(e)),
         }
     }
     // The private keys a secret or a backup needs, read back from the store.
@@ -110,7 +141,7 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
     if let Some(name) = &needs.certificate {
         for spki in operation.keys_needed(&loaded) {
             if let Err(e) = app.load_key(&mut keys.inner, name, &spki).await {
-                return internal(e);
+                return Attempt::Answered(internal(e));
             }
         }
     }
@@ -128,7 +159,7 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
             .await;
         match decided {
             Ok(decided) => decided,
-            Err(e) => return internal(e),
+            Err(e) => return Attempt::Answered(internal(e)),
         }
     } else {
         let decision = operation.decide(&app.settings, loaded, &mut keys, &mut RandomIds, at);
@@ -141,25 +172,31 @@ async fn answer<S: Store>(app: &Shared<S>, operation: Operation) -> Response {
                 // The core's effects for this name decide its provider job.
                 let effects = decision.effects.iter().filter(|(n, _)| *n == name).map(|(_, effect)| effect);
                 let job = app.job_for(&name, effects, at);
-                match app.write_certificate(before.as_ref(), expected, certificate, &keys.inner, job).await {
+                match app
+                    .write_certificate(before.as_ref(), expected, certificate, &keys.inner, job, Writer::Client)
+                    .await
+                {
                     Ok(_) => {}
-                    Err(Unwritten::Conflict) => return rest::conflict(&operation, &app.settings, &name),
-                    Err(Unwritten::Failed(e)) => return internal(e),
+                    Err(Unwritten::LostToBackground) if attempt < DECIDE_AGAIN => return Attempt::Again,
+                    Err(Unwritten::Conflict | Unwritten::LostToBackground) => {
+                        return Attempt::Answered(rest::conflict(operation, &app.settings, &name));
+                    }
+                    Err(Unwritten::Failed(e)) => return Attempt::Answered(internal(e)),
                 }
             }
             Write::Issuer { name, issuer } => {
                 if let Err(e) = app.store.put_issuer(&name, issuer.as_ref()).await {
-                    return internal(e);
+                    return Attempt::Answered(internal(e));
                 }
             }
             Write::Contacts(contacts) => {
                 if let Err(e) = app.store.put_contacts(contacts.as_ref()).await {
-                    return internal(e);
+                    return Attempt::Answered(internal(e));
                 }
             }
         }
     }
-    decision.response
+    Attempt::Answered(decision.response)
 }
 
 /// What `POST /admin/outcome` tells the provider to answer.
@@ -266,7 +303,196 @@ async fn outcome<S: Store>(app: &Shared<S>, body: OutcomeBody) -> Response {
     match provider::settle(app, &name, request_id, answer).await {
         Ok(Settled::Applied(_)) => json(200, json!({"applied": true})),
         Ok(Settled::Refused(e)) => rest::RestError::from(e).response(),
-        Err(Unwritten::Conflict) => error(409, "Conflict", "another write got there first; try again"),
+        Err(Unwritten::Conflict | Unwritten::LostToBackground) => {
+            error(409, "Conflict", "another write got there first; try again")
+        }
         Err(Unwritten::Failed(e)) => internal(e),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use std::future::Future;
+    use std::sync::{Arc, Mutex};
+
+    use clap::Parser as _;
+    use pending_certificate::wire::Contacts;
+    use pending_certificate::{
+        Certificate, Command, Issuer, IssuerName, NoKeys, Recovery, Revision, SequentialIds, VaultSettings, VaultUrl,
+        command,
+    };
+
+    use super::*;
+    use crate::app::{App, NameLocks};
+    use crate::config::Config;
+    use crate::custody::Custody;
+    use crate::pool::CpuPool;
+    use crate::store::memory::MemoryStore;
+    use crate::store::{Job, JobChange, NameWrite, StoreError, WriteError};
+    use serde_json::Value;
+
+    /// A store where, once armed, the next client write is preceded by a
+    /// provider outcome (`cancelled` for the request in progress) written
+    /// by `writer`: the outcome lands between the request's load and its
+    /// store, as another replica's provider would.
+    #[derive(Default)]
+    struct Racing {
+        inner: MemoryStore,
+        armed: Mutex<Option<Writer>>,
+    }
+
+    impl Racing {
+        async fn interfere(&self, name: &CertificateName, writer: Writer) {
+            let (revision, mut certificate) = self.inner.load(name).await.unwrap().unwrap();
+            let request_id = certificate.current_pending().unwrap().request_id();
+            let (options, recovery) = (Default::default(), Recovery::default());
+            let cx = command::Context { chain_options: &options, recovery: &recovery, now: now() };
+            let cancelled = Command::Cancelled { request_id };
+            certificate.apply(cancelled, &cx, &mut SequentialIds::default(), &mut NoKeys).unwrap();
+            let write = NameWrite {
+                certificate,
+                expected: Some(revision),
+                keys_added: Vec::new(),
+                keys_removed: Vec::new(),
+                job: JobChange::Clear,
+                writer,
+            };
+            self.inner.write(write).await.unwrap();
+        }
+    }
+
+    impl Store for Racing {
+        fn load(
+            &self,
+            name: &CertificateName,
+        ) -> impl Future<Output = Result<Option<(Revision, Certificate)>, StoreError>> + Send {
+            self.inner.load(name)
+        }
+        async fn write(&self, write: NameWrite) -> Result<Revision, WriteError> {
+            let armed = self.armed.lock().unwrap().take();
+            if let Some(writer) = armed.filter(|_| write.writer == Writer::Client) {
+                self.interfere(write.certificate.name(), writer).await;
+            }
+            self.inner.write(write).await
+        }
+        fn issuer(&self, name: &IssuerName) -> impl Future<Output = Result<Option<Issuer>, StoreError>> + Send {
+            self.inner.issuer(name)
+        }
+        fn put_issuer(
+            &self,
+            name: &IssuerName,
+            issuer: Option<&Issuer>,
+        ) -> impl Future<Output = Result<(), StoreError>> + Send {
+            self.inner.put_issuer(name, issuer)
+        }
+        fn key(
+            &self,
+            name: &CertificateName,
+            spki: &[u8],
+        ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send {
+            self.inner.key(name, spki)
+        }
+        fn take_due_jobs(
+            &self,
+            now_ms: i64,
+            lease_ms: i64,
+            limit: usize,
+        ) -> impl Future<Output = Result<Vec<Job>, StoreError>> + Send {
+            self.inner.take_due_jobs(now_ms, lease_ms, limit)
+        }
+        fn drop_job(&self, job: &Job) -> impl Future<Output = Result<(), StoreError>> + Send {
+            self.inner.drop_job(job)
+        }
+        fn meta_or_insert(
+            &self,
+            key: &str,
+            value: Vec<u8>,
+        ) -> impl Future<Output = Result<Vec<u8>, StoreError>> + Send {
+            self.inner.meta_or_insert(key, value)
+        }
+        fn list_certificates(
+            &self,
+            deleted: bool,
+            after: Option<&str>,
+            limit: usize,
+        ) -> impl Future<Output = Result<Vec<(Revision, Certificate)>, StoreError>> + Send {
+            self.inner.list_certificates(deleted, after, limit)
+        }
+        fn list_issuers(
+            &self,
+            after: Option<&str>,
+            limit: usize,
+        ) -> impl Future<Output = Result<Vec<(IssuerName, Issuer)>, StoreError>> + Send {
+            self.inner.list_issuers(after, limit)
+        }
+        fn contacts(&self) -> impl Future<Output = Result<Option<Contacts>, StoreError>> + Send {
+            self.inner.contacts()
+        }
+        fn put_contacts(&self, contacts: Option<&Contacts>) -> impl Future<Output = Result<(), StoreError>> + Send {
+            self.inner.put_contacts(contacts)
+        }
+    }
+
+    fn app() -> Shared<Racing> {
+        Arc::new(App {
+            store: Racing::default(),
+            settings: VaultSettings::new(VaultUrl::new("https://race.vault.test").unwrap()),
+            custody: Arc::new(Custody::ephemeral().unwrap()),
+            provider: pending_certificate::memory::ProviderSimulator::new("Race CA").unwrap(),
+            pool: CpuPool::new(1),
+            config: Config::try_parse_from(["pending-certificate-server"]).unwrap(),
+            jobs: tokio::sync::Notify::new(),
+            names: NameLocks::default(),
+            issuers: NameLocks::default(),
+        })
+    }
+
+    async fn send(
+        app: &Shared<Racing>,
+        method: &str,
+        target: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let body = if body.is_null() { Vec::new() } else { serde_json::to_vec(&body).unwrap() };
+        let response = vault(app, method, target, &body).await;
+        (response.status, serde_json::from_slice(&response.body).unwrap_or_default())
+    }
+
+    /// Creates `name` with a registered issuer and asks for cancellation.
+    async fn created_and_cancelling(app: &Shared<Racing>, name: &str) {
+        let issuer = json!({"provider": "DigiCert"});
+        assert_eq!(send(app, "PUT", "/certificates/issuers/ca?api-version=7.5", issuer).await.0, 200);
+        let body = json!({"policy": {"key_props": {"kty": "EC", "crv": "P-256"},
+            "x509_props": {"subject": "CN=r"}, "issuer": {"name": "ca"}}});
+        assert_eq!(send(app, "POST", &format!("/certificates/{name}/create?api-version=7.5"), body).await.0, 202);
+        let cancel = json!({"cancellation_requested": true});
+        assert_eq!(send(app, "PATCH", &format!("/certificates/{name}/pending?api-version=7.5"), cancel).await.0, 200);
+    }
+
+    #[tokio::test]
+    async fn a_write_that_loses_to_the_providers_outcome_is_decided_again_on_the_fresh_state() {
+        let app = app();
+        created_and_cancelling(&app, "r1").await;
+        // The provider's `cancelled` lands between the DELETE's load and its store.
+        *app.store.armed.lock().unwrap() = Some(Writer::Background);
+        let (code, body) = send(&app, "DELETE", "/certificates/r1/pending?api-version=7.5", Value::Null).await;
+        assert!(app.store.armed.lock().unwrap().is_none(), "the provider did write in between");
+        assert_eq!(code, 200, "{body}");
+        assert_eq!(body["status"], "cancelled", "answered from the fresh state: {body}");
+        let (code, _) = send(&app, "GET", "/certificates/r1/pending?api-version=7.5", Value::Null).await;
+        assert_eq!(code, 404, "and deleted");
+    }
+
+    #[tokio::test]
+    async fn a_write_that_loses_to_another_client_is_still_409() {
+        let app = app();
+        created_and_cancelling(&app, "r2").await;
+        // The same write, by another client this time: two clients racing.
+        *app.store.armed.lock().unwrap() = Some(Writer::Client);
+        let (code, body) = send(&app, "DELETE", "/certificates/r2/pending?api-version=7.5", Value::Null).await;
+        assert_eq!((code, body["error"]["code"].as_str()), (409, Some("Conflict")), "{body}");
+        let (code, body) = send(&app, "GET", "/certificates/r2/pending?api-version=7.5", Value::Null).await;
+        assert_eq!((code, body["status"].as_str()), (200, Some("cancelled")), "the refused delete changed nothing");
     }
 }

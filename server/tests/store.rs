@@ -18,7 +18,7 @@ use pending_certificate::{
 use pending_certificate_server::store::memory::MemoryStore;
 use pending_certificate_server::store::postgres::PostgresStore;
 use pending_certificate_server::store::redb::RedbStore;
-use pending_certificate_server::store::{Job, JobChange, JobKind, NameWrite, Store, WriteError};
+use pending_certificate_server::store::{Job, JobChange, JobKind, NameWrite, Store, WriteError, Writer};
 use time::OffsetDateTime;
 
 fn name(text: &str) -> CertificateName {
@@ -45,7 +45,14 @@ fn aggregate(text: &str, label: &str) -> Certificate {
 }
 
 fn write(certificate: Certificate, expected: Option<Revision>) -> NameWrite {
-    NameWrite { certificate, expected, keys_added: Vec::new(), keys_removed: Vec::new(), job: JobChange::Keep }
+    NameWrite {
+        certificate,
+        expected,
+        keys_added: Vec::new(),
+        keys_removed: Vec::new(),
+        job: JobChange::Keep,
+        writer: Writer::Client,
+    }
 }
 
 fn job(certificate: &Certificate, due_ms: i64) -> Job {
@@ -64,7 +71,7 @@ async fn the_revision_is_checked_inside_the_write(store: &impl Store) {
     let r1 = store.write(write(first.clone(), None)).await.unwrap();
     assert_eq!(store.load(&n).await.unwrap(), Some((r1, first.clone())));
     // A second "create" of a name that now holds something is a conflict.
-    assert!(matches!(store.write(write(aggregate("rev", "again"), None)).await, Err(WriteError::Conflict)));
+    assert!(matches!(store.write(write(aggregate("rev", "again"), None)).await, Err(WriteError::Conflict { .. })));
     let second = aggregate("rev", "second");
     let r2 = store.write(write(second.clone(), Some(r1))).await.unwrap();
     assert_ne!(r1, r2);
@@ -74,7 +81,7 @@ async fn the_revision_is_checked_inside_the_write(store: &impl Store) {
         job: JobChange::Set(job(&first, 0)),
         ..write(aggregate("rev", "stale"), Some(r1))
     };
-    assert!(matches!(store.write(stale).await, Err(WriteError::Conflict)));
+    assert!(matches!(store.write(stale).await, Err(WriteError::Conflict { .. })));
     assert_eq!(store.load(&n).await.unwrap(), Some((r2, second)));
     assert_eq!(store.key(&n, b"spki").await.unwrap(), None);
     assert!(store.take_due_jobs(i64::MAX / 2, 1000, 10).await.unwrap().is_empty());
@@ -103,11 +110,11 @@ async fn an_emptied_name_leaves_nothing_and_its_revisions_are_never_reused(store
     assert_eq!(store.load(&n).await.unwrap(), None);
     assert_eq!(store.key(&n, b"k").await.unwrap(), None);
     // A write decided while the name held `r1` is refused...
-    assert!(matches!(store.write(write(held.clone(), Some(r1))).await, Err(WriteError::Conflict)));
+    assert!(matches!(store.write(write(held.clone(), Some(r1))).await, Err(WriteError::Conflict { .. })));
     // ...also once the name holds something again: its revision is new.
     let r3 = store.write(write(aggregate("emptied", "again"), None)).await.unwrap();
     assert_ne!(r3, r1);
-    assert!(matches!(store.write(write(held, Some(r1))).await, Err(WriteError::Conflict)));
+    assert!(matches!(store.write(write(held, Some(r1))).await, Err(WriteError::Conflict { .. })));
 }
 
 async fn keys_come_and_go_with_the_write(store: &impl Store) {
@@ -267,7 +274,7 @@ async fn exactly_one_racing_writer_wins<S: Store>(store: Arc<S>) {
         for task in tasks {
             match task.await.unwrap() {
                 Ok(_) => won += 1,
-                Err(WriteError::Conflict) => {}
+                Err(WriteError::Conflict { .. }) => {}
                 Err(e) => panic!("{e}"),
             }
         }
@@ -275,8 +282,46 @@ async fn exactly_one_racing_writer_wins<S: Store>(store: Arc<S>) {
     }
 }
 
+/// A conflict says who wrote the revision found instead: a client, or the
+/// server's own background work.
+async fn a_conflict_names_the_writer_that_got_there_first(store: &impl Store) {
+    let certificate = aggregate("who", "first");
+    let r1 = store.write(write(certificate.clone(), None)).await.unwrap();
+    let by_client = store.write(write(certificate.clone(), None)).await;
+    assert!(matches!(by_client, Err(WriteError::Conflict { by: Writer::Client })), "{by_client:?}");
+    let background = NameWrite { writer: Writer::Background, ..write(certificate.clone(), Some(r1)) };
+    let r2 = store.write(background).await.unwrap();
+    let lost = store.write(write(certificate.clone(), Some(r1))).await;
+    assert!(matches!(lost, Err(WriteError::Conflict { by: Writer::Background })), "{lost:?}");
+    store.write(write(certificate.clone(), Some(r2))).await.unwrap();
+    let lost = store.write(write(certificate, Some(r1))).await;
+    assert!(matches!(lost, Err(WriteError::Conflict { by: Writer::Client })), "{lost:?}");
+}
+
+/// A cancellation turns the request's job into a cancellation, due when it
+/// was; one for another request changes nothing.
+async fn a_cancellation_turns_the_requests_job_into_one(store: &impl Store) {
+    let certificate = aggregate("cancel", "c");
+    let scheduled = job(&certificate, 5);
+    let w = NameWrite { job: JobChange::Set(scheduled.clone()), ..write(certificate.clone(), None) };
+    let r1 = store.write(w).await.unwrap();
+    let other = pending_certificate::RequestId::from_u128(42);
+    let w = NameWrite { job: JobChange::Cancel(other), ..write(certificate.clone(), Some(r1)) };
+    let r2 = store.write(w).await.unwrap();
+    let taken = store.take_due_jobs(5, 0, 100).await.unwrap();
+    assert_eq!(taken.iter().find(|j| j.name == scheduled.name), Some(&scheduled));
+    let w = NameWrite { job: JobChange::Cancel(scheduled.request_id), ..write(certificate.clone(), Some(r2)) };
+    store.write(w).await.unwrap();
+    let taken = store.take_due_jobs(5, 0, 100).await.unwrap();
+    let cancelled = Job { kind: JobKind::Cancel, ..scheduled.clone() };
+    assert_eq!(taken.iter().find(|j| j.name == scheduled.name), Some(&cancelled));
+    store.drop_job(&cancelled).await.unwrap();
+}
+
 async fn the_whole_suite<S: Store>(store: Arc<S>) {
     the_revision_is_checked_inside_the_write(&*store).await;
+    a_conflict_names_the_writer_that_got_there_first(&*store).await;
+    a_cancellation_turns_the_requests_job_into_one(&*store).await;
     keys_come_and_go_with_the_write(&*store).await;
     an_emptied_name_leaves_nothing_and_its_revisions_are_never_reused(&*store).await;
     jobs_are_leased_kept_and_cleared(&*store).await;
@@ -332,7 +377,7 @@ async fn redb_keeps_everything_across_a_reopen() {
     assert_eq!(store.meta_or_insert("m", b"other".to_vec()).await.unwrap(), b"v");
     assert_eq!(store.take_due_jobs(20, 60_000, 10).await.unwrap(), vec![scheduled]);
     // The revision check holds across the reopen.
-    assert!(matches!(store.write(write(certificate.clone(), None)).await, Err(WriteError::Conflict)));
+    assert!(matches!(store.write(write(certificate.clone(), None)).await, Err(WriteError::Conflict { .. })));
     store.write(write(certificate, Some(revision))).await.unwrap();
 }
 
@@ -378,7 +423,7 @@ async fn replicas_on_one_database_share_the_revision_check_and_the_leases() {
         for task in tasks {
             match task.await.unwrap() {
                 Ok(_) => won += 1,
-                Err(WriteError::Conflict) => {}
+                Err(WriteError::Conflict { .. }) => {}
                 Err(e) => panic!("{e}"),
             }
         }
@@ -390,7 +435,7 @@ async fn replicas_on_one_database_share_the_revision_check_and_the_leases() {
     let r1 = a.write(write(certificate.clone(), None)).await.unwrap();
     assert_eq!(b.load(&name("seen")).await.unwrap(), Some((r1, certificate.clone())));
     b.write(write(aggregate("seen", "moved"), Some(r1))).await.unwrap();
-    assert!(matches!(a.write(write(certificate.clone(), Some(r1))).await, Err(WriteError::Conflict)));
+    assert!(matches!(a.write(write(certificate.clone(), Some(r1))).await, Err(WriteError::Conflict { .. })));
     // A job one replica took is another's only once the lease ends (the
     // taker died without answering).
     let scheduled = job(&certificate, 100);
@@ -411,7 +456,7 @@ async fn replicas_on_one_database_share_the_revision_check_and_the_leases() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
     // A database whose schema is newer than this server's is refused.
     client.execute("INSERT INTO schema_migrations (version) VALUES (999)", &[]).await.unwrap();
     let refused = PostgresStore::connect(&url, 1).await.err().expect("a newer schema was accepted");

@@ -387,34 +387,71 @@ impl Operation {
     /// runtime decides it on a blocking pool. Everything else takes
     /// microseconds.
     pub fn is_cpu_heavy(&self, settings: &VaultSettings) -> bool {
+        use Operation::*;
         match self {
-            Operation::CreateCertificate { .. }
-            | Operation::ImportCertificate { .. }
-            | Operation::GetSecret { .. }
-            | Operation::RestoreCertificate { .. } => true,
-            Operation::MergeCertificate { .. } => settings.chain_options.level != crate::x5c::ChainValidation::Service,
-            _ => false,
+            CreateCertificate { .. } | ImportCertificate { .. } | GetSecret { .. } | RestoreCertificate { .. } => true,
+            MergeCertificate { .. } => settings.chain_options.level != crate::x5c::ChainValidation::Service,
+            GetCertificateOperation { .. }
+            | UpdateCertificateOperation { .. }
+            | DeleteCertificateOperation { .. }
+            | GetCertificate { .. }
+            | SetCertificateIssuer { .. }
+            | UpdateCertificateIssuer { .. }
+            | GetCertificateIssuer { .. }
+            | DeleteCertificateIssuer { .. }
+            | GetCertificateIssuers { .. }
+            | GetCertificates { .. }
+            | GetCertificateVersions { .. }
+            | GetCertificatePolicy { .. }
+            | UpdateCertificatePolicy { .. }
+            | UpdateCertificate { .. }
+            | DeleteCertificate { .. }
+            | GetDeletedCertificates { .. }
+            | GetDeletedCertificate { .. }
+            | PurgeDeletedCertificate { .. }
+            | RecoverDeletedCertificate { .. }
+            | SetCertificateContacts { .. }
+            | GetCertificateContacts
+            | DeleteCertificateContacts
+            | GetKey { .. }
+            | BackupCertificate { .. } => false,
         }
     }
 
     /// Whether the operation can change anything (and so may need storing).
     pub fn is_write(&self) -> bool {
-        !matches!(
-            self,
-            Operation::GetCertificateOperation { .. }
-                | Operation::GetCertificate { .. }
-                | Operation::GetCertificateIssuer { .. }
-                | Operation::GetCertificateIssuers { .. }
-                | Operation::GetCertificates { .. }
-                | Operation::GetCertificateVersions { .. }
-                | Operation::GetCertificatePolicy { .. }
-                | Operation::GetDeletedCertificates { .. }
-                | Operation::GetDeletedCertificate { .. }
-                | Operation::GetCertificateContacts
-                | Operation::GetSecret { .. }
-                | Operation::GetKey { .. }
-                | Operation::BackupCertificate { .. }
-        )
+        use Operation::*;
+        match self {
+            CreateCertificate { .. }
+            | ImportCertificate { .. }
+            | UpdateCertificateOperation { .. }
+            | DeleteCertificateOperation { .. }
+            | MergeCertificate { .. }
+            | SetCertificateIssuer { .. }
+            | UpdateCertificateIssuer { .. }
+            | DeleteCertificateIssuer { .. }
+            | UpdateCertificatePolicy { .. }
+            | UpdateCertificate { .. }
+            | DeleteCertificate { .. }
+            | PurgeDeletedCertificate { .. }
+            | RecoverDeletedCertificate { .. }
+            | SetCertificateContacts { .. }
+            | DeleteCertificateContacts
+            | RestoreCertificate { .. } => true,
+            GetCertificateOperation { .. }
+            | GetCertificate { .. }
+            | GetCertificateIssuer { .. }
+            | GetCertificateIssuers { .. }
+            | GetCertificates { .. }
+            | GetCertificateVersions { .. }
+            | GetCertificatePolicy { .. }
+            | GetDeletedCertificates { .. }
+            | GetDeletedCertificate { .. }
+            | GetCertificateContacts
+            | GetSecret { .. }
+            | GetKey { .. }
+            | BackupCertificate { .. } => false,
+        }
     }
 
     /// Answers the request over what was loaded. `keys` makes keys and CSRs

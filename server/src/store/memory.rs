@@ -25,6 +25,8 @@ struct Entry {
     keys: HashMap<Vec<u8>, Vec<u8>>,
     /// The job, and until when it is held.
     job: Option<(Job, i64)>,
+    /// Who wrote the revision.
+    writer: super::Writer,
 }
 
 /// The in-memory [`Store`].
@@ -76,9 +78,9 @@ impl Store for MemoryStore {
     async fn write(&self, write: NameWrite) -> Result<Revision, WriteError> {
         let name = write.certificate.name().clone();
         let mut shard = self.shard(&name)?.write().map_err(poisoned)?;
-        let current = shard.get(&name).and_then(|e| e.certificate.as_ref().map(|_| Revision(e.revision)));
-        if current != write.expected {
-            return Err(WriteError::Conflict);
+        let current = shard.get(&name).and_then(|e| e.certificate.as_ref().map(|_| (Revision(e.revision), e.writer)));
+        if current.map(|(revision, _)| revision) != write.expected {
+            return Err(WriteError::Conflict { by: current.map_or(super::Writer::Client, |(_, by)| by) });
         }
         let revision = self.revisions.fetch_add(1, Ordering::Relaxed).saturating_add(1);
         // A name that holds nothing leaves no entry: revisions are never
@@ -91,6 +93,7 @@ impl Store for MemoryStore {
         self.names.write().map_err(poisoned)?.insert(name.clone(), write.certificate.is_deleted());
         let entry = shard.entry(name).or_default();
         entry.revision = revision;
+        entry.writer = write.writer;
         entry.certificate = Some(write.certificate);
         for spki in write.keys_removed {
             entry.keys.remove(&spki);

@@ -29,13 +29,34 @@ impl StoreError {
     }
 }
 
+/// Who wrote a name: a client's request, or the server's own background
+/// work (a provider outcome, the purge sweep).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Writer {
+    /// A client's request.
+    #[default]
+    Client,
+    /// The server's own work.
+    Background,
+}
+
+impl Writer {
+    fn is_client(&self) -> bool {
+        *self == Writer::Client
+    }
+}
+
 /// Why a write did not land.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// The name's revision is no longer the one expected: another write got
-    /// there first (the service's 409 `Conflict`).
+    /// there first (the service's 409 `Conflict` when that was a client's).
     #[error("the name changed since it was read")]
-    Conflict,
+    Conflict {
+        /// Who wrote the revision found instead (`Client` when the name now
+        /// holds nothing, and so no record of it).
+        by: Writer,
+    },
     /// The store failed.
     #[error(transparent)]
     Failed(#[from] StoreError),
@@ -96,6 +117,8 @@ pub struct NameWrite {
     pub keys_removed: Vec<Vec<u8>>,
     /// The name's job.
     pub job: JobChange,
+    /// Who writes.
+    pub writer: Writer,
 }
 
 /// A stored aggregate and its revision.
@@ -103,6 +126,9 @@ pub struct NameWrite {
 pub(crate) struct Record {
     pub revision: u64,
     pub certificate: Certificate,
+    /// Absent (a client) in records written before writers were kept.
+    #[serde(default, skip_serializing_if = "Writer::is_client")]
+    pub writer: Writer,
 }
 
 /// Where the server keeps everything durable. Every method may be called

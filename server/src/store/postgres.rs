@@ -24,7 +24,7 @@ use pending_certificate::wire::Contacts;
 use pending_certificate::{Certificate, CertificateName, Issuer, IssuerName, RequestId, Revision};
 use tokio_postgres::NoTls;
 
-use super::{Job, JobChange, JobKind, NameWrite, Store, StoreError, WriteError};
+use super::{Job, JobChange, JobKind, NameWrite, Store, StoreError, WriteError, Writer};
 
 /// The schema, one migration per version, applied in order and never changed
 /// once released.
@@ -67,6 +67,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
          ALTER TABLE issuers ALTER COLUMN name TYPE text COLLATE \"C\";
          CREATE INDEX aggregates_deleted ON aggregates (name) WHERE deleted;",
     ),
+    (3, "ALTER TABLE aggregates ADD COLUMN background boolean NOT NULL DEFAULT false;"),
 ];
 
 /// The advisory lock migrations run under (any constant the database's other
@@ -74,10 +75,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
 const MIGRATION_LOCK: i64 = 0x7065_6e64_696e_6763;
 
 const LOAD: &str = "SELECT revision, body FROM aggregates WHERE name = $1";
-const INSERT: &str = "INSERT INTO aggregates (name, revision, body, deleted) VALUES ($1, nextval('revisions'), $2, $3) \
-                      ON CONFLICT (name) DO NOTHING RETURNING revision";
-const UPDATE: &str = "UPDATE aggregates SET revision = nextval('revisions'), body = $2, deleted = $4 \
+const INSERT: &str = "INSERT INTO aggregates (name, revision, body, deleted, background) \
+                      VALUES ($1, nextval('revisions'), $2, $3, $4) ON CONFLICT (name) DO NOTHING RETURNING revision";
+const UPDATE: &str = "UPDATE aggregates SET revision = nextval('revisions'), body = $2, deleted = $4, background = $5 \
                       WHERE name = $1 AND revision = $3 RETURNING revision";
+const WRITER: &str = "SELECT background FROM aggregates WHERE name = $1";
 const LIST: &str = "SELECT revision, body FROM aggregates WHERE deleted = $1 AND ($2::text IS NULL OR name > $2) \
                     ORDER BY name LIMIT $3";
 const ISSUERS_LIST: &str =
@@ -310,6 +312,7 @@ impl Store for PostgresStore {
         let name = write.certificate.name().as_str().to_owned();
         let empty = write.certificate.is_empty();
         let deleted = write.certificate.is_deleted();
+        let background = write.writer == Writer::Background;
         let body = serde_json::to_vec(&write.certificate).map_err(failed)?;
         let expected = write.expected.map(|r| i64::try_from(r.0).unwrap_or(i64::MAX));
         let mut client = self.client().await?;
@@ -347,9 +350,9 @@ impl Store for PostgresStore {
         let checked = async {
             let rows = match expected {
                 None if empty => tx.query(&check, &[&name]).await,
-                None => tx.query(&check, &[&name, &body, &deleted]).await,
+                None => tx.query(&check, &[&name, &body, &deleted, &background]).await,
                 Some(expected) if empty => tx.query(&check, &[&name, &expected]).await,
-                Some(expected) => tx.query(&check, &[&name, &body, &expected, &deleted]).await,
+                Some(expected) => tx.query(&check, &[&name, &body, &expected, &deleted, &background]).await,
             };
             rows.map(|rows| rows.first().map(|row| row.get::<_, i64>(0)))
         };
@@ -386,7 +389,13 @@ impl Store for PostgresStore {
             Ok(Some(revision)) => revision,
             Ok(None) => {
                 let _ = tx.rollback().await;
-                return Err(WriteError::Conflict);
+                // Who got there first, for the caller to tell a client's
+                // race from the server's own work.
+                let by = match client.query_opt(WRITER, &[&name]).await {
+                    Ok(Some(row)) if row.get::<_, bool>(0) => Writer::Background,
+                    _ => Writer::Client,
+                };
+                return Err(WriteError::Conflict { by });
             }
             Err(e) => {
                 let _ = tx.rollback().await;

@@ -20,7 +20,7 @@ use pending_certificate::{Certificate, CertificateName, Issuer, IssuerName, Revi
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::oneshot;
 
-use super::{Job, JobChange, JobKind, NameWrite, Record, Store, StoreError, WriteError};
+use super::{Job, JobChange, JobKind, NameWrite, Record, Store, StoreError, WriteError, Writer};
 
 const AGGREGATES: TableDefinition<&str, &[u8]> = TableDefinition::new("aggregates");
 const KEYS: TableDefinition<(&str, &[u8]), &[u8]> = TableDefinition::new("keys");
@@ -212,7 +212,7 @@ impl Answer {
 fn fail_all(group: Vec<Change>, why: &str) {
     for change in group {
         let answer = match change {
-            Change::Name(_, to) => Answer::Name(Err(WriteError::Conflict), to),
+            Change::Name(_, to) => Answer::Name(Err(WriteError::Conflict { by: Writer::Client }), to),
             Change::Issuer(_, _, to) | Change::DropJob(_, to) | Change::SetMeta(_, _, to) => Answer::Unit(Ok(()), to),
             Change::Meta(_, _, to) => Answer::Meta(Ok(Vec::new()), to),
         };
@@ -233,13 +233,17 @@ fn apply(txn: &redb::WriteTransaction, change: Change) -> Answer {
 fn write_name(txn: &redb::WriteTransaction, write: NameWrite) -> Result<Revision, WriteError> {
     let name = write.certificate.name().as_str().to_owned();
     let mut aggregates = txn.open_table(AGGREGATES).map_err(failed)?;
-    let stored = match aggregates.get(name.as_str()).map_err(failed)? {
-        Some(bytes) => Some(serde_json::from_slice::<Record>(bytes.value()).map_err(failed)?.revision),
+    let found = match aggregates.get(name.as_str()).map_err(failed)? {
+        Some(bytes) => {
+            let record = serde_json::from_slice::<Record>(bytes.value()).map_err(failed)?;
+            Some((record.revision, record.writer))
+        }
         None => None,
     };
-    if stored.map(Revision) != write.expected {
-        return Err(WriteError::Conflict);
+    if found.map(|(revision, _)| Revision(revision)) != write.expected {
+        return Err(WriteError::Conflict { by: found.map_or(Writer::Client, |(_, by)| by) });
     }
+    let stored = found.map(|(revision, _)| revision);
     // Everything is encoded before anything changes: a write that cannot be
     // encoded leaves the group's transaction as it found it.
     let mut meta = txn.open_table(META).map_err(failed)?;
@@ -250,7 +254,7 @@ fn write_name(txn: &redb::WriteTransaction, write: NameWrite) -> Result<Revision
     let revision = last.max(stored.unwrap_or(0)).saturating_add(1);
     let empty = write.certificate.is_empty();
     let deleted = write.certificate.is_deleted();
-    let record = Record { revision, certificate: write.certificate };
+    let record = Record { revision, certificate: write.certificate, writer: write.writer };
     let bytes = serde_json::to_vec(&record).map_err(failed)?;
     let job = match &write.job {
         JobChange::Set(job) => Some(serde_json::to_vec(job).map_err(failed)?),
