@@ -12,8 +12,10 @@
 //! 2. [`Operation::needs`] says what to load: one name's aggregate, one
 //!    issuer ([`Needs`]). The embedder loads it into [`Loaded`], with the
 //!    aggregate's [`Revision`].
-//! 3. [`Operation::decide`] answers over what was loaded: the [`Response`],
-//!    the [`Effect`]s to carry out, and the [`Write`]s to store. Each
+//! 3. [`Operation::decide`] answers over what was loaded: a certificate
+//!    write is a [`crate::Command`] given to [`Certificate::apply`], whose
+//!    outcome is rendered into the [`Response`], with the [`Effect`]s to
+//!    carry out and the [`Write`]s to store. Each
 //!    certificate write carries the revision it was decided against; a store
 //!    that finds another answers [`conflict`] (the service's 409) instead.
 //!

@@ -1,11 +1,13 @@
-//! Storage: one [`Store`] trait, and its backends — in memory and redb (and
-//! the shared test suite every backend passes, `tests/store.rs`).
+//! Storage: one [`Store`] trait, and its backends — in memory, redb and
+//! PostgreSQL (and the shared test suite every backend passes,
+//! `tests/store.rs`).
 //!
 //! Invariant: a certificate write lands only if the name's revision is still
 //! the one the request was decided against, checked inside the write's own
 //! transaction, together with the private keys the new aggregate needs (and
-//! without those it no longer needs) and the name's provider job. Nothing is
-//! read whole into memory at start.
+//! without those it no longer needs), the name's provider job and who wrote
+//! it (a client, or the server's own work). Nothing is read whole into
+//! memory at start.
 
 pub mod memory;
 pub mod postgres;
