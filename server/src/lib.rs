@@ -45,6 +45,8 @@ fn cpu_threads(configured: usize) -> usize {
 /// Runs the server until a stop signal: the runtime, the store, key custody,
 /// the provider's jobs and the listener, as `config` says.
 pub fn start(config: Config) -> Result<(), String> {
+    // Ids need a working random source: refused at start, not per request.
+    app::RandomIds::init().map_err(|e| e.to_string())?;
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let threads = cpu_threads(config.cpu_threads);
     let runtime = tokio::runtime::Builder::new_multi_thread()
