@@ -190,29 +190,6 @@ pub enum Command {
     },
 }
 
-impl Command {
-    /// Whether the command is a provider's outcome (background work), not a
-    /// client's operation.
-    pub fn is_provider_outcome(&self) -> bool {
-        match self {
-            Command::Issued { .. } | Command::SignSelf { .. } | Command::Failed { .. } | Command::Cancelled { .. } => {
-                true
-            }
-            Command::Create { .. }
-            | Command::Import(_)
-            | Command::UpdatePending { .. }
-            | Command::DeletePending { .. }
-            | Command::Merge { .. }
-            | Command::UpdateVersion { .. }
-            | Command::UpdatePolicy(_)
-            | Command::Delete
-            | Command::Recover
-            | Command::Purge
-            | Command::Restore(_) => false,
-        }
-    }
-}
-
 /// What a command did, for its answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -336,21 +313,14 @@ impl Certificate {
                 Ok(Outcome::new(Applied::Version(self.merge(&der, cx.chain_options, now, ids)?)))
             }
             Command::UpdateVersion { version, update, policy } => {
-                // Checked before anything changes: a refused policy changes nothing.
+                // The version is checked before anything changes, and a refused
+                // policy changes nothing; the policy touches no version, so
+                // the version found is still there to update.
                 self.certificate(version)?;
-                let before = policy.is_some().then(|| self.clone());
                 if let Some(policy) = policy {
                     self.update_policy(*policy, now)?;
                 }
-                match self.update_version(version, update, now) {
-                    Ok(id) => Ok(Outcome::new(Applied::Version(id))),
-                    Err(error) => {
-                        if let Some(before) = before {
-                            *self = before;
-                        }
-                        Err(error)
-                    }
-                }
+                Ok(Outcome::new(Applied::Version(self.update_version(version, update, now)?)))
             }
             Command::UpdatePolicy(patch) => {
                 self.update_policy(*patch, now)?;
